@@ -1,0 +1,28 @@
+"""csvprep: the offline pre-flight for Zoho CRM Bulk Write.
+
+The public names are few: :func:`check` validates a file or a DataFrame and returns a :class:`Report`;
+:func:`load_schema` reads an org's fields JSON; :class:`CsvprepError` is raised only when a run cannot
+happen (bad usage, unreadable input, broken schema).
+"""
+
+from csvprep.api import check
+from csvprep.codes import Severity
+from csvprep.errors import CsvprepError
+from csvprep.report import Issue, Report, Summary
+from csvprep.schema import FieldSpec, ModuleSchema, load_schema, shipped_modules
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CsvprepError",
+    "FieldSpec",
+    "Issue",
+    "ModuleSchema",
+    "Report",
+    "Severity",
+    "Summary",
+    "__version__",
+    "check",
+    "load_schema",
+    "shipped_modules",
+]

@@ -1,0 +1,82 @@
+"""The library's front door: ``check`` a file or a DataFrame and get a report.
+
+A thin layer over the engine, so that the CLI, pack and a data pipeline run the same code path::
+
+    import csvprep
+    report = csvprep.check("contacts.csv", module="Contacts")
+    if not report.ok:
+        for issue in report.issues:
+            print(issue.row, issue.column, issue.code, issue.message)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+
+import pandas as pd
+
+from csvprep.engine import Job, Operation, Validator, judge, plan
+from csvprep.reader import Table, open_table
+from csvprep.report import IssueSink, Report, ReportBuilder
+from csvprep.schema import ModuleSchema, resolve_schema
+
+Source = str | os.PathLike[str] | pd.DataFrame
+Progress = Callable[[int, int], None]
+"""Called after each batch with (rows done, bytes done)."""
+
+
+def make_job(
+    module: str | None = None,
+    schema: str | os.PathLike[str] | ModuleSchema | None = None,
+    operation: Operation = "insert",
+    find_by: str | None = None,
+    ignore_empty: bool = False,
+) -> Job:
+    """The job an upload will run: its schema (shipped ``module`` or an org ``schema`` file) and options."""
+    return Job(resolve_schema(module, schema), operation, find_by, ignore_empty)
+
+
+def check(
+    source: Source,
+    *,
+    module: str | None = None,
+    schema: str | os.PathLike[str] | ModuleSchema | None = None,
+    operation: Operation = "insert",
+    find_by: str | None = None,
+    ignore_empty: bool = False,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    keep: int | None = None,
+    sinks: Sequence[IssueSink] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Check a CSV file (or a DataFrame) against a module's fields, as Zoho's Bulk Write would.
+
+    ``module`` names a shipped schema (Leads, Contacts, ...); ``schema`` is the path of the org's own
+    fields JSON (then ``module`` names the module for the job). ``keep`` caps the issues kept in the
+    report (None keeps all; the summary always counts all); ``sinks`` receive every issue as it is found.
+    Raises :class:`csvprep.CsvprepError` only when the check cannot run.
+    """
+    job = make_job(module, schema, operation, find_by, ignore_empty)
+    table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    return check_table(table, job, keep=keep, sinks=sinks, progress=progress)
+
+
+def check_table(table: Table, job: Job, *, keep: int | None = None, sinks: Sequence[IssueSink] = (),
+                progress: Progress | None = None) -> Report:
+    """Check an opened table against a job."""
+    p = plan(table.header, job)
+    builder = ReportBuilder(keep=keep, sinks=sinks)
+    builder.add_file_issues(p.file_issues)
+    rows = 0
+    for judged in judge(table.batches, Validator(p), len(table.header)):
+        rows += judged.batch.records
+        builder.add(judged.issues)
+        if progress is not None:
+            progress(rows, judged.batch.bytes_done)
+    source = {**table.describe(), "module": job.schema.module, "operation": job.operation}
+    if job.find_by:
+        source["find_by"] = job.find_by
+    return builder.finish(rows, source)

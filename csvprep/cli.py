@@ -1,0 +1,139 @@
+"""The command line: parse, call one library function, render, return an exit code.
+
+Exit codes: 0 = no errors (warnings allowed), 1 = errors found, 2 = could not run (bad usage, unreadable
+file, broken schema), with a one-line message and no traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+from rich.console import Console
+
+from csvprep import api, codes
+from csvprep.engine import OPERATIONS
+from csvprep.errors import CsvprepError
+from csvprep.report import CsvWriter, IssueSink, JsonWriter
+from csvprep.schema import shipped_modules
+from csvprep.terminal import progress_bar, render_report
+
+EXIT_OK, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def job_options(fn: F) -> F:
+    """Options shared by check and pack: what the upload will do, and how to read the input."""
+    options = [
+        click.argument("file", type=click.Path(dir_okay=True, path_type=Path)),
+        click.option("--module", "-m", help=f"Zoho module (shipped: {', '.join(shipped_modules())})."),
+        click.option("--schema", "-s", "schema_path", type=click.Path(path_type=Path),
+                     help="The org's own fields JSON (GET /crm/v7/settings/fields?module=X)."),
+        click.option("--operation", "-o", type=click.Choice(OPERATIONS), default="insert", show_default=True),
+        click.option("--find-by", help="Unique field that finds existing records (update/upsert)."),
+        click.option("--ignore-empty", is_flag=True,
+                     help="Empty cells leave the CRM value unchanged (Zoho's ignore_empty)."),
+        click.option("--encoding", help="Input encoding (default: detected)."),
+        click.option("--delimiter", help="Input delimiter (default: detected from the header)."),
+        click.option("--sheet", help="Sheet of an .xlsx input (default: the first)."),
+        click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+    ]
+    for opt in reversed(options):
+        fn = opt(fn)
+    return fn
+
+
+def fail(message: str) -> int:
+    click.echo(f"csvprep: error: {message}", err=True)
+    return EXIT_FAILED
+
+
+def _progress_enabled(quiet: bool) -> bool:
+    return not quiet and sys.stderr.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="csvprep")
+def cli() -> None:
+    """Offline pre-flight for Zoho CRM Bulk Write: check a CSV, pack compliant ZIP batches."""
+
+
+@cli.command()
+@job_options
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True, help="table: a summary for people; json/csv: every issue.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.pass_context
+def check(ctx: click.Context, file: Path, module: str | None, schema_path: Path | None, operation: str,
+          find_by: str | None, ignore_empty: bool, encoding: str | None, delimiter: str | None,
+          sheet: str | None, quiet: bool, fmt: str, output: Path | None) -> None:
+    """Report every cell and header Zoho's Bulk Write would refuse."""
+    ctx.exit(run_check(file, module, schema_path, operation, find_by, ignore_empty, encoding, delimiter,
+                       sheet, quiet, fmt, output))
+
+
+def run_check(file: Path, module: str | None, schema_path: Path | None, operation: str,
+              find_by: str | None, ignore_empty: bool, encoding: str | None, delimiter: str | None,
+              sheet: str | None, quiet: bool, fmt: str, output: Path | None) -> int:
+    try:
+        out: IO[str] = (open(output, "w", encoding="utf-8", newline="") if output  # noqa: SIM115
+                        else sys.stdout)
+    except OSError as e:
+        return fail(f"cannot write {output}: {e.strerror}")
+    try:
+        sinks: list[IssueSink] = []
+        if fmt == "json":
+            sinks.append(JsonWriter(out))
+        elif fmt == "csv":
+            sinks.append(CsvWriter(out))
+        size = file.stat().st_size if file.is_file() else None
+        with progress_bar(_progress_enabled(quiet), size, "checking") as progress:
+            report = api.check(
+                file, module=module, schema=schema_path, operation=operation,  # type: ignore[arg-type]
+                find_by=find_by, ignore_empty=ignore_empty, encoding=encoding, delimiter=delimiter,
+                sheet=sheet, keep=200 if fmt == "table" else 0, sinks=sinks,
+                progress=progress,  # type: ignore[arg-type]
+            )
+        if fmt == "table":
+            console = Console(file=out, soft_wrap=False) if output else Console()
+            render_report(report, console)
+        return report.exit_code
+    except CsvprepError as e:
+        return fail(str(e))
+    finally:
+        if output:
+            out.close()
+
+
+@cli.command("codes")
+def list_codes() -> None:
+    """List every issue code with its severity and the Zoho code it prevents."""
+    click.echo(codes.markdown_table())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: returns the exit code (the console script exits with it)."""
+    try:
+        rv = cli.main(args=argv, prog_name="csvprep", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return int(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        return EXIT_FAILED
+    except click.exceptions.Abort:
+        click.echo("csvprep: aborted", err=True)
+        return EXIT_FAILED
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. `| head`): not an error of ours.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    # In non-standalone mode click returns what ctx.exit() was given.
+    return rv if isinstance(rv, int) else EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

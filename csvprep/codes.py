@@ -1,0 +1,160 @@
+"""The registry of issue codes: one place for every code csvprep can report.
+
+Each code is stable (tools and CI scripts may match on it), has a title, a severity, a message template and
+the Zoho Bulk Write result code it prevents. Zoho's row-level result codes (MANDATORY_NOT_FOUND,
+INVALID_DATA, DUPLICATE_DATA, ...) and request-level codes (HEADER_LIMIT_EXCEEDED, INVALID_FIELD, ...) are
+listed in ``../shared/reference/zoho-rules.md`` §2.5. The README's table of codes is generated from here
+(``python -m csvprep.codes``) and a test keeps the two equal.
+
+Message templates are ``str.format`` templates. Every template may use ``{column}`` and ``{value}``; rules
+add their own fields (``{limit}``, ``{length}``, ``{expected}``, ``{hint}``...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """How bad an issue is: an ``error`` rejects the row (or the file); a ``warning`` does not."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    """One registered issue code."""
+
+    code: str
+    title: str
+    severity: Severity
+    template: str
+    zoho: str
+    """The Zoho result or request code the issue would cause at upload (``-`` when none)."""
+    file_level: bool = False
+    """True when the issue is about the file or its header rather than a cell."""
+
+    def render(self, **fields: object) -> str:
+        """The message for one occurrence."""
+        return self.template.format(**fields)
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+_ALL: tuple[Code, ...] = (
+    # --- file and header level -------------------------------------------------------------------
+    Code("unknown-column", "Unknown column", E,
+         "column '{column}' is not a field of {module}{hint}", "INVALID_FIELD", file_level=True),
+    Code("duplicate-column", "Duplicate column", E,
+         "column '{column}' appears more than once (positions {positions}); Zoho maps each field once",
+         "INVALID_FIELD", file_level=True),
+    Code("blank-column", "Blank column name", E,
+         "column {position} has no name; every header cell must be a field API name",
+         "INVALID_FIELD", file_level=True),
+    Code("read-only-column", "Read-only column", E,
+         "column '{column}' is read-only in {module} ({why}); Zoho cannot {operation} it. Remove the column",
+         "INVALID_FIELD", file_level=True),
+    Code("unsupported-column", "Column type a single CSV cannot hold", E,
+         "column '{column}' is a {data_type} field: {why}", "INVALID_FIELD", file_level=True),
+    Code("lookup-needs-field", "Lookup column without a field", E,
+         "column '{column}' is a lookup to {target}: name it '{column}.id' for record IDs, or "
+         "'{column}.<field>' to match on a unique field of {target}", "INVALID_FIELD", file_level=True),
+    Code("too-many-columns", "More than 200 columns", E,
+         "the file has {count} columns; a Bulk Write job takes at most {limit}",
+         "HEADER_LIMIT_EXCEEDED", file_level=True),
+    Code("columns-will-split", "More than 200 columns: split into several jobs", W,
+         "the file has {count} columns; a Bulk Write job takes at most {limit}, so pack splits the columns "
+         "into several jobs that each repeat the key column", "HEADER_LIMIT_EXCEEDED", file_level=True),
+    Code("mandatory-column-missing", "Mandatory field not in the file", E,
+         "{module} needs '{column}' for {operation}, and the file has no such column",
+         "MANDATORY_NOT_FOUND", file_level=True),
+    Code("upsert-mandatory-missing", "Mandatory field missing for upserted inserts", W,
+         "'{column}' is mandatory in {module}: rows that upsert inserts as new records will fail without it",
+         "MANDATORY_NOT_FOUND", file_level=True),
+    Code("key-column-missing", "No key column for update", E,
+         "{operation} needs the key column '{column}' to find each record; add it or pass --find-by",
+         "MANDATORY_NOT_FOUND", file_level=True),
+    Code("find-by-not-unique", "find_by field is not unique", E,
+         "'{column}' cannot be the find_by field: it is not a unique field in {module} "
+         "(use id or one of: {choices})", "INVALID_DATA", file_level=True),
+    Code("unknown-data-type", "Unknown data type", W,
+         "column '{column}' has data type '{data_type}', which csvprep has no rule for; its values are not "
+         "checked", "-", file_level=True),
+    # --- row level ---------------------------------------------------------------------------------
+    Code("required-empty", "Mandatory value missing", E,
+         "'{column}' is mandatory for {operation} and this cell is empty", "MANDATORY_NOT_FOUND"),
+    Code("too-long", "Value too long", E,
+         "{length} characters; '{column}' takes at most {limit}", "INVALID_DATA"),
+    Code("invalid-email", "Invalid email", E,
+         "not a valid email address ({reason}); expected e.g. jane.doe@example.com", "INVALID_DATA"),
+    Code("invalid-phone", "Invalid phone", E,
+         "a phone takes digits and an optional leading '+' only, e.g. +919876543210{hint}", "INVALID_DATA"),
+    Code("new-picklist-value", "Value not in the picklist", W,
+         "'{value}' is not in the picklist of '{column}'; Zoho will add it as a new value{hint}", "-"),
+    Code("empty-picklist-item", "Empty item in a multi-select value", W,
+         "the value has an empty item between ';' separators; expected e.g. {example}", "-"),
+    Code("invalid-date", "Invalid date", E,
+         "expected a date as yyyy-MM-dd, e.g. 2019-08-28{hint}", "INVALID_DATA"),
+    Code("impossible-date", "No such calendar date", E,
+         "'{value}' has the right shape but is not a real calendar date", "INVALID_DATA"),
+    Code("invalid-datetime", "Invalid date-time", E,
+         "expected yyyy-MM-ddTHH:mm:ss±HH:mm, e.g. 2019-08-28T15:30:00+05:30{hint}", "INVALID_DATA"),
+    Code("invalid-number", "Not a number", E,
+         "expected {expected}", "INVALID_DATA"),
+    Code("too-many-digits", "Too many digits", E,
+         "{digits} digits {where}; '{column}' takes at most {limit}", "INVALID_DATA"),
+    Code("too-many-decimals", "Too many decimal places", E,
+         "{digits} decimal places; '{column}' takes at most {limit}", "INVALID_DATA"),
+    Code("scientific-notation", "Number in scientific notation", E,
+         "'{value}' is scientific notation, as Excel shows long numbers: the digits are already lost. "
+         "Re-export the column formatted as text (or as a number with 0 decimals)", "INVALID_DATA"),
+    Code("invalid-boolean", "Not true or false", E,
+         "a checkbox takes true or false{hint}", "INVALID_DATA"),
+    Code("invalid-url", "Invalid URL", E,
+         "not a URL Zoho accepts; expected e.g. https://www.zylker.com or zylker.com/about", "INVALID_DATA"),
+    Code("invalid-record-id", "Invalid record ID", E,
+         "a record ID is 1 to 19 digits, e.g. 4150868000001136302", "INVALID_DATA"),
+    Code("duplicate-value", "Duplicate of a unique field", E,
+         "'{column}' is unique in {module} and row {first_row} already has this value{case}",
+         "DUPLICATE_DATA"),
+    Code("empty-key", "Empty key", E,
+         "'{column}' is the key that finds the record to {operation}, and it is empty",
+         "MANDATORY_NOT_FOUND"),
+    Code("duplicate-key", "Duplicate key", E,
+         "row {first_row} has the same '{column}' key; one job cannot {operation} the same record twice",
+         "DUPLICATE_DATA"),
+    Code("control-character", "Control character in a cell", E,
+         "the cell contains the control character {char} at position {position}; remove it",
+         "INVALID_DATA"),
+    Code("field-count", "Wrong number of fields", E,
+         "the row has {actual} fields but the header has {expected}; a stray delimiter or quote shifts "
+         "every later column", "INVALID_DATA"),
+    Code("unclosed-quote", "Unclosed quote", E,
+         "a quoted field opens on this row and is never closed; everything after it up to the end of the "
+         "file was read as one cell", "INVALID_DATA"),
+)
+
+REGISTRY: dict[str, Code] = {c.code: c for c in _ALL}
+
+
+def get(code: str) -> Code:
+    """The registered code; KeyError for an unknown one (a programming error)."""
+    return REGISTRY[code]
+
+
+def markdown_table() -> str:
+    """The README's table of codes, generated from the registry."""
+    lines = [
+        "| code | severity | level | prevents | what it means |",
+        "|---|---|---|---|---|",
+    ]
+    for c in _ALL:
+        level = "file" if c.file_level else "cell"
+        lines.append(f"| `{c.code}` | {c.severity} | {level} | {c.zoho} | {c.title} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

@@ -1,0 +1,295 @@
+"""The report: frozen issues and a summary, built batch by batch in bounded memory.
+
+Shaped after frictionless-py's report (a result with stable codes; validation returns it and raises only
+for misuse). Issues arrive from the engine as column batches (:class:`IssueBatch`); the
+:class:`ReportBuilder` counts them as they go, keeps as many :class:`Issue` objects as asked, and hands
+every batch to optional sinks (the JSON and CSV writers) so a file with millions of issues never has them
+all in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
+from typing import IO, Any, Protocol
+
+import numpy as np
+import pandas as pd
+
+from csvprep import codes
+from csvprep.codes import Severity
+
+ISSUE_FIELDS = ("row", "column", "code", "severity", "value", "message")
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem: a cell (``row`` and ``column``), a row (``column`` None) or the file (``row`` None).
+
+    ``row`` is the spreadsheet row: the header is row 1, the first record row 2, counted in records even
+    when a quoted cell spans several lines.
+    """
+
+    row: int | None
+    column: str | None
+    code: str
+    severity: Severity
+    value: str | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["severity"] = str(self.severity)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class IssueBatch:
+    """The cell issues of one batch of rows, as columns. Messages are rendered on demand."""
+
+    rows: np.ndarray
+    columns: np.ndarray
+    codes: np.ndarray
+    values: np.ndarray
+    render: Callable[[int], str]
+    """The message of the i-th issue of the batch."""
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def severities(self) -> np.ndarray:
+        sev = {c: str(codes.get(c).severity) for c in set(self.codes.tolist())}
+        return np.array([sev[c] for c in self.codes.tolist()], dtype=object)
+
+    def issue(self, i: int) -> Issue:
+        code = str(self.codes[i])
+        row = int(self.rows[i])
+        col, val = self.columns[i], self.values[i]
+        return Issue(row if row > 0 else None, None if col is None else str(col), code,
+                     codes.get(code).severity, None if val is None else str(val), self.render(i))
+
+    def __iter__(self) -> Iterator[Issue]:
+        return (self.issue(i) for i in range(len(self)))
+
+    @staticmethod
+    def from_issues(issues: Sequence[Issue]) -> IssueBatch:
+        msgs = [i.message for i in issues]
+        return IssueBatch(
+            rows=np.array([i.row or 0 for i in issues], dtype=np.int64),
+            columns=np.array([i.column for i in issues], dtype=object),
+            codes=np.array([i.code for i in issues], dtype=object),
+            values=np.array([i.value for i in issues], dtype=object),
+            render=msgs.__getitem__,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """Counts for the whole input."""
+
+    rows_read: int
+    rows_with_errors: int
+    rows_with_warnings: int
+    errors: int
+    warnings: int
+    by_code: Mapping[str, int]
+    by_column: Mapping[str, int]
+    """Issues per column; file-level issues without a column count under ``""``."""
+    source: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    """What was read and how: file, module, operation, encoding, delimiter, notes."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rows_read": self.rows_read,
+            "rows_with_errors": self.rows_with_errors,
+            "rows_with_warnings": self.rows_with_warnings,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "by_code": dict(self.by_code),
+            "by_column": dict(self.by_column),
+            **{k: v for k, v in self.source.items()},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The result of a check: a summary and the issues kept (all of them unless a cap was asked)."""
+
+    summary: Summary
+    issues: tuple[Issue, ...]
+    truncated: bool = False
+    """True when more issues were found than were kept (see ``summary`` for the full counts)."""
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return self.summary.errors == 0
+
+    @property
+    def exit_code(self) -> int:
+        """0 = no errors, 1 = errors found (2, could not run, is the CLI's: no report exists then)."""
+        return 0 if self.ok else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary.to_dict(), "issues": [i.to_dict() for i in self.issues]}
+
+
+class IssueSink(Protocol):
+    """Something that takes every issue as it is found (a writer)."""
+
+    def write(self, batch: IssueBatch) -> None: ...
+
+    def close(self, summary: Summary) -> None: ...
+
+
+class ReportBuilder:
+    """Accumulates batches into counts, a bounded list of issues, and the sinks."""
+
+    def __init__(self, keep: int | None = None, sinks: Sequence[IssueSink] = ()) -> None:
+        self.keep = keep
+        self.sinks = list(sinks)
+        self.kept: list[Issue] = []
+        self.seen = 0
+        self.by_code: Counter[str] = Counter()
+        self.by_column: Counter[str] = Counter()
+        self.errors = 0
+        self.warnings = 0
+        self.rows_with_errors = 0
+        self.rows_with_warnings = 0
+        self.rows_read = 0
+
+    def add(self, batch: IssueBatch) -> None:
+        if not len(batch):
+            return
+        sev = batch.severities
+        is_err = sev == "error"
+        self.errors += int(is_err.sum())
+        self.warnings += int((~is_err).sum())
+        self.by_code.update(pd.Series(batch.codes).value_counts().to_dict())
+        cols = np.array(["" if c is None else c for c in batch.columns.tolist()], dtype=object)
+        self.by_column.update(pd.Series(cols).value_counts().to_dict())
+        rows = batch.rows
+        cell = rows > 0
+        err_rows = set(np.unique(rows[is_err & cell]).tolist())
+        self.rows_with_errors += len(err_rows)
+        warn_rows = np.unique(rows[~is_err & cell])
+        self.rows_with_warnings += int(sum(1 for r in warn_rows.tolist() if r not in err_rows))
+        room = len(batch) if self.keep is None else max(0, self.keep - len(self.kept))
+        for i in range(min(room, len(batch))):
+            self.kept.append(batch.issue(i))
+        self.seen += len(batch)
+        for s in self.sinks:
+            s.write(batch)
+
+    def add_file_issues(self, issues: Sequence[Issue]) -> None:
+        """File-level issues (row None): counted and kept first."""
+        if not issues:
+            return
+        for i in issues:
+            self.by_code[i.code] += 1
+            self.by_column[i.column or ""] += 1
+            if i.severity == Severity.ERROR:
+                self.errors += 1
+            else:
+                self.warnings += 1
+        self.kept[:0] = list(issues)
+        self.seen += len(issues)
+        batch = IssueBatch.from_issues(issues)
+        for s in self.sinks:
+            s.write(batch)
+
+    def finish(self, rows_read: int, source: Mapping[str, Any]) -> Report:
+        self.rows_read = rows_read
+        summary = Summary(
+            rows_read=rows_read,
+            rows_with_errors=self.rows_with_errors,
+            rows_with_warnings=self.rows_with_warnings,
+            errors=self.errors,
+            warnings=self.warnings,
+            by_code=MappingProxyType(dict(sorted(self.by_code.items()))),
+            by_column=MappingProxyType(dict(sorted(self.by_column.items()))),
+            source=MappingProxyType(dict(source)),
+        )
+        for s in self.sinks:
+            s.close(summary)
+        kept = self.kept if self.keep is None else self.kept[: self.keep]
+        return Report(summary, tuple(kept), truncated=self.seen > len(kept))
+
+
+# --- writers: every issue, written as found ----------------------------------------------------------
+
+
+def _cell(v: Any) -> Any:
+    return None if v is None else v
+
+
+class JsonWriter:
+    """``{"issues": [...], "summary": {...}}``, streamed: issues first, the summary when it is known."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.first = True
+        out.write('{"issues": [')
+
+    def write(self, batch: IssueBatch) -> None:
+        sev = batch.severities
+        parts = []
+        for i in range(len(batch)):
+            row = int(batch.rows[i])
+            col = batch.columns[i]
+            parts.append(json.dumps({
+                "row": row if row > 0 else None,
+                "column": None if col is None else str(col),
+                "code": str(batch.codes[i]),
+                "severity": sev[i],
+                "value": _cell(batch.values[i]),
+                "message": batch.render(i),
+            }, ensure_ascii=False))
+        if parts:
+            self.out.write(("\n" if self.first else ",\n") + ",\n".join(parts))
+            self.first = False
+
+    def close(self, summary: Summary) -> None:
+        self.out.write('\n], "summary": ')
+        self.out.write(json.dumps(summary.to_dict(), ensure_ascii=False))
+        self.out.write("}\n")
+
+
+class CsvWriter:
+    """One line per issue: row, column, code, severity, value, message."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.w = csv.writer(out, lineterminator="\n")
+        self.w.writerow(ISSUE_FIELDS)
+
+    def write(self, batch: IssueBatch) -> None:
+        sev = batch.severities
+        self.w.writerows(
+            (
+                int(batch.rows[i]) if batch.rows[i] > 0 else "",
+                "" if batch.columns[i] is None else batch.columns[i],
+                batch.codes[i],
+                sev[i],
+                "" if batch.values[i] is None else batch.values[i],
+                batch.render(i),
+            )
+            for i in range(len(batch))
+        )
+
+    def close(self, summary: Summary) -> None:
+        pass
+
+
+def report_to_json(report: Report) -> str:
+    """The whole report as the JSON the CLI writes (for a report whose issues were all kept)."""
+    buf = io.StringIO()
+    w = JsonWriter(buf)
+    w.write(IssueBatch.from_issues(report.issues))
+    w.close(report.summary)
+    return buf.getvalue()

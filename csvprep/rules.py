@@ -1,0 +1,477 @@
+"""Per-type cell rules: vectorised checks over a column of strings, one list of rules per field.
+
+Sources (see ``../shared/reference/``): the input format table of Kaizen #13 (``kaizen-13-bulk-write-api.txt``,
+"Input format for each data type") and the digest ``zoho-rules.md`` §3.1 (V7IR sample attributes). The
+field's metadata overrides each documented default (``schema.FieldSpec.max_length`` / ``max_decimals``).
+
+Every rule sees a whole column (a pandas ``str`` Series backed by Arrow) and returns a boolean Series, True
+where the cell is acceptable. **An empty cell is always acceptable to a rule**: whether a value is required
+is decided by the mandatory and key rules alone. Rules run in order and a cell reports only the first rule
+it fails. Expensive exact judges (email-validator, calendar checks, dateutil hints) run only on the cells a
+cheap pattern cannot settle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from dateutil import parser as dateparser
+from email_validator import EmailNotValidError, validate_email
+
+from csvprep.schema import FieldSpec
+
+Ok = Callable[[pd.Series], pd.Series]
+Detail = Callable[[str], Mapping[str, object]]
+
+_EMPTY: Mapping[str, object] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One check of a column: the code it reports, the test, and the fields of its message."""
+
+    code: str
+    ok: Ok
+    params: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
+    detail: Detail | None = None
+    """Per-value message fields, computed only for failing cells (a length, a suggested fix)."""
+
+    def message_fields(self, value: str) -> dict[str, object]:
+        out = dict(self.params)
+        out.setdefault("hint", "")
+        if self.detail is not None:
+            out.update(self.detail(value))
+        return out
+
+
+# --- vectorised building blocks ----------------------------------------------------------------------
+
+
+def _arrow(s: pd.Series) -> pa.Array | pa.ChunkedArray:
+    return pa.array(s.array) if not isinstance(s.array, pa.ChunkedArray) else s.array
+
+
+def _mask(s: pd.Series, arr: pa.Array | pa.ChunkedArray) -> pd.Series:
+    return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
+
+
+def fullmatch_or_empty(pattern: str) -> Ok:
+    """True where the whole cell matches ``pattern`` (RE2 syntax) or is empty."""
+    regex = f"^(?:{pattern})?$"
+
+    def ok(s: pd.Series) -> pd.Series:
+        return _mask(s, pc.match_substring_regex(_arrow(s), regex))
+
+    return ok
+
+
+def max_chars(limit: int) -> Ok:
+    """At most ``limit`` characters (code points, not bytes)."""
+
+    def ok(s: pd.Series) -> pd.Series:
+        return _mask(s, pc.less_equal(pc.utf8_length(_arrow(s)), limit))
+
+    return ok
+
+
+def _length_detail(value: str) -> Mapping[str, object]:
+    return {"length": len(value)}
+
+
+def too_long(limit: int) -> Rule:
+    return Rule("too-long", max_chars(limit), MappingProxyType({"limit": limit}), _length_detail)
+
+
+# --- email -------------------------------------------------------------------------------------------
+
+# A strict ASCII dot-atom address. Everything it accepts, email-validator accepts too (a hypothesis test
+# holds the two together); everything else goes to email-validator, which has the last word.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+STRICT_EMAIL = rf"{_ATOM}(?:\.{_ATOM})*@(?:{_LABEL}\.)+[A-Za-z]{{2,24}}"
+# Accepted by the pattern, but email-validator may still refuse: special-use domains, punycode labels,
+# double hyphens, an over-long local part or address.
+_EMAIL_DOUBT = r"(?i)(?:\.(?:arpa|invalid|local|localhost|onion|test)$|xn--|--[^@]*$|^[^@]{65,}@|^.{255,}$)"
+
+
+@lru_cache(maxsize=65536)
+def email_verdict(value: str) -> str | None:
+    """None when email-validator accepts the address (syntax only, no DNS), else its reason."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as e:
+        return str(e).rstrip(".")
+    return None
+
+
+def _email_ok(s: pd.Series) -> pd.Series:
+    arr = _arrow(s)
+    easy = pc.and_(
+        pc.match_substring_regex(arr, f"^(?:{STRICT_EMAIL})?$"),
+        pc.invert(pc.match_substring_regex(arr, _EMAIL_DOUBT)),
+    )
+    ok = _mask(s, easy)
+    doubtful = s[~ok]
+    if len(doubtful):
+        ok.loc[doubtful.index] = [email_verdict(v) is None for v in doubtful.tolist()]
+    return ok
+
+
+def _email_detail(value: str) -> Mapping[str, object]:
+    return {"reason": (email_verdict(value) or "rejected").lower()}
+
+
+# --- phone -------------------------------------------------------------------------------------------
+
+_PHONE_JUNK = re.compile(r"[\s().\-/]")
+
+
+def _phone_detail(value: str) -> Mapping[str, object]:
+    cleaned = _PHONE_JUNK.sub("", value)
+    if re.fullmatch(r"\+?\d+", cleaned):
+        return {"hint": f"; without spaces and punctuation this is {cleaned}"}
+    return {"hint": ""}
+
+
+# --- picklists ---------------------------------------------------------------------------------------
+
+
+def _picklist_hint(allowed: tuple[str, ...]) -> Detail:
+    folded = {v.casefold(): v for v in allowed}
+
+    def detail(value: str) -> Mapping[str, object]:
+        hit = folded.get(value.strip().casefold())
+        return {"hint": f" (did you mean '{hit}'?)" if hit is not None else ""}
+
+    return detail
+
+
+def _in_picklist(allowed: tuple[str, ...]) -> Ok:
+    values = pa.array([*allowed, ""], pa.string())
+
+    def ok(s: pd.Series) -> pd.Series:
+        return _mask(s, pc.is_in(_arrow(s), value_set=values))
+
+    return ok
+
+
+def _multi_items(s: pd.Series) -> tuple[pa.Array, pa.Array]:
+    """(items, parent row positions) of the ';'-separated values of non-empty cells."""
+    arr = _arrow(s)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    lists = pc.split_pattern(arr, ";")
+    return pc.list_flatten(lists), pc.list_parent_indices(lists)
+
+
+def _multi_ok(allowed: tuple[str, ...] | None) -> Ok:
+    """True where every item is known (``allowed``), or where no item is empty (``allowed`` is None)."""
+    values = pa.array(list(allowed or ()), pa.string())
+
+    def ok(s: pd.Series) -> pd.Series:
+        items, parents = _multi_items(s)
+        if allowed is None:
+            bad_item = pc.equal(pc.utf8_length(items), 0)
+        else:
+            bad_item = pc.and_(pc.invert(pc.is_in(items, value_set=values)),
+                               pc.greater(pc.utf8_length(items), 0))
+        bad_rows = pc.unique(pc.filter(parents, bad_item)).to_numpy()
+        out = pd.Series(True, index=s.index)
+        if len(bad_rows):
+            out.iloc[bad_rows] = False
+        # An empty cell splits into one empty item: it is not a bad value.
+        return out | s.eq("")
+
+    return ok
+
+
+def _multi_hint(allowed: tuple[str, ...]) -> Detail:
+    known = set(allowed)
+    folded = {v.casefold(): v for v in allowed}
+
+    def detail(value: str) -> Mapping[str, object]:
+        new = [v for v in value.split(";") if v and v not in known]
+        fixes = [f"'{folded[v.strip().casefold()]}'" for v in new if v.strip().casefold() in folded]
+        hint = f" (new: {', '.join(repr(v) for v in new)})" if new else ""
+        if "," in value and not fixes:
+            hint += "; separate several values with ';', not ','"
+        elif fixes:
+            hint += f"; did you mean {', '.join(fixes)}?"
+        return {"value": value, "hint": hint}
+
+    return detail
+
+
+# --- dates -------------------------------------------------------------------------------------------
+
+DATE = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])"
+TIME = r"(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+OFFSET = r"[+-](?:0\d|1[0-4]):[0-5]\d"
+DATETIME = rf"{DATE}T{TIME}{OFFSET}"
+# Only day 29-31 can be impossible once the pattern holds (or 29 February in a non-leap year).
+_LATE_DAY = r"^\d{4}-\d{2}-(?:29|30|31)"
+
+
+def _calendar_ok(s: pd.Series) -> pd.Series:
+    """False where a well-shaped date (the first 10 characters) is no real day, e.g. 2019-02-29."""
+    arr = _arrow(s)
+    late = _mask(s, pc.match_substring_regex(arr, _LATE_DAY))
+    ok = pd.Series(True, index=s.index)
+    if late.any():
+        days = s[late].str.slice(0, 10)
+        ok.loc[days.index] = pd.to_datetime(days, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+    return ok
+
+
+def _date_hint(value: str) -> Mapping[str, object]:
+    """Suggest the ISO form of a loose date when dateutil reads it one way only."""
+    v = value.strip()
+    readings = set()
+    for dayfirst in (False, True):
+        try:
+            readings.add(dateparser.parse(v, dayfirst=dayfirst, yearfirst=bool(re.match(r"\d{4}", v))).date())
+        except (ValueError, OverflowError):
+            continue
+    if len(readings) == 1:
+        return {"hint": f"; this looks like {readings.pop().isoformat()}"}
+    if len(readings) > 1:
+        opts = " or ".join(sorted(d.isoformat() for d in readings))
+        return {"hint": f"; '{v}' is ambiguous ({opts}): write it as yyyy-MM-dd"}
+    return {"hint": ""}
+
+
+def _datetime_hint(value: str) -> Mapping[str, object]:
+    v = value.strip()
+    if re.fullmatch(DATE, v):
+        return {"hint": "; this is a date without a time"}
+    if re.fullmatch(rf"{DATE}[T ]{TIME}", v):
+        return {"hint": "; the UTC offset (e.g. +05:30) is missing"}
+    if re.fullmatch(rf"{DATE}[T ]{TIME}(?:Z|[+-]\d{{4}})", v):
+        return {"hint": "; write the offset as ±HH:mm (Z is +00:00)"}
+    if re.fullmatch(rf"{DATE} {TIME}{OFFSET}", v):
+        return {"hint": "; put a T between the date and the time"}
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", v):
+        return {"hint": "; an hour, minute, second or offset is out of range"}
+    return {"hint": ""}
+
+
+# --- numbers -----------------------------------------------------------------------------------------
+
+SCIENTIFIC = r"[+-]?\d+(?:\.\d+)?[eE][+-]?\d+"
+_NUMBER = r"-?\d+(?:\.\d+)?"
+
+
+def _not_scientific() -> Ok:
+    ok_pat = fullmatch_or_empty(SCIENTIFIC)
+
+    def ok(s: pd.Series) -> pd.Series:
+        return ~ok_pat(s) | s.eq("")
+
+    return ok
+
+
+def _int_digits_ok(limit: int) -> Ok:
+    def ok(s: pd.Series) -> pd.Series:
+        arr = pc.utf8_ltrim(_arrow(s), characters="-")
+        before = pc.split_pattern(arr, ".", max_splits=1)
+        return _mask(s, pc.less_equal(pc.utf8_length(pc.list_element(before, 0)), limit))
+
+    return ok
+
+
+def _decimals_ok(limit: int) -> Ok:
+    return fullmatch_or_empty(rf"-?\d+(?:\.\d{{1,{limit}}})?" if limit else r"-?\d+")
+
+
+def _digits_detail(where: str) -> Detail:
+    def detail(value: str) -> Mapping[str, object]:
+        v = value.lstrip("-")
+        whole, _, frac = v.partition(".")
+        return {"digits": len(frac) if where == "after" else len(whole)}
+
+    return detail
+
+
+def _number_hint(value: str) -> Mapping[str, object]:
+    v = value.strip()
+    if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", v):
+        return {"hint": f"; remove the thousands separators: {v.replace(',', '')}"}
+    if re.fullmatch(r"-?\d+,\d+", v):
+        return {"hint": f"; use '.' as the decimal point: {v.replace(',', '.')}"}
+    if re.fullmatch(r"[$€£¥₹]\s?-?[\d.,]+|-?[\d.,]+\s?[$€£¥₹%]", v):
+        return {"hint": "; remove the currency or percent sign"}
+    return {"hint": ""}
+
+
+def _number_rules(f: FieldSpec, whole: bool) -> list[Rule]:
+    limit = f.max_length or 16
+    if whole:
+        expected = f"a whole number of at most {limit} digits, e.g. {'0012345600012' if limit > 9 else '350'}"
+        pattern = r"-?\d+"
+    else:
+        dec = f.max_decimals
+        expected = (f"a number with at most {limit} digits before the point and {dec} after, "
+                    f"e.g. 250000.{'5' * min(dec, 2) if dec else ''}".rstrip("."))
+        pattern = _NUMBER
+    rules = [
+        Rule("scientific-notation", _not_scientific()),
+        Rule("invalid-number", fullmatch_or_empty(pattern), MappingProxyType({"expected": expected}),
+             lambda v: {"expected": expected + _number_hint(v)["hint"]}),
+        Rule("too-many-digits", _int_digits_ok(limit),
+             MappingProxyType({"limit": limit, "where": "before the decimal point" if not whole else ""}),
+             _digits_detail("before")),
+    ]
+    if not whole:
+        rules.append(Rule("too-many-decimals", _decimals_ok(f.max_decimals),
+                          MappingProxyType({"limit": f.max_decimals}), _digits_detail("after")))
+    return rules
+
+
+# --- booleans, URLs, record IDs --------------------------------------------------------------------
+
+BOOLEAN = r"(?i:true|false)"
+
+
+def _boolean_hint(value: str) -> Mapping[str, object]:
+    v = value.strip().lower()
+    if v in {"1", "yes", "y", "on", "checked", "x"}:
+        return {"hint": f"; write true for '{value}'"}
+    if v in {"0", "no", "n", "off", "unchecked"}:
+        return {"hint": f"; write false for '{value}'"}
+    return {"hint": ""}
+
+
+# Zoho's documented URL pattern (V7IR "Sample Attributes", zoho-rules.md §3.1), as RE2.
+URL = (
+    r"(?:http://www\.|https://www\.|ftp://www\.|www\.|http://|https://|ftp://|)"
+    r"[^\x00-\x19\x22-\x27\x2A-\x2C\x2E-\x2F\x3A-\x3F\x5B-\x5E\x60\x7B\x7D-\x7F]+"
+    r"(?:\.[^\x00-\x19\x22\x24-\x2C\x2E-\x2F\x3C\x3E\x40\x5B-\x5E\x60\x7B\x7D-\x7F]+)+"
+    r"(?:[/?].*)*"
+)
+RECORD_ID = r"\d{1,19}"
+
+
+def record_id_rules() -> list[Rule]:
+    """A lookup ``X.id`` cell or an ``id`` key: a record ID (bigint, up to 19 digits; zoho-rules.md §2.4)."""
+    return [
+        Rule("scientific-notation", _not_scientific()),
+        Rule("invalid-record-id", fullmatch_or_empty(RECORD_ID)),
+    ]
+
+
+def required() -> Rule:
+    def ok(s: pd.Series) -> pd.Series:
+        return _mask(s, pc.greater(pc.utf8_length(_arrow(s)), 0))
+
+    return Rule("required-empty", ok)
+
+
+# --- the table: data_type → rules ------------------------------------------------------------------
+
+RuleFactory = Callable[[FieldSpec], list[Rule]]
+
+
+def _text(f: FieldSpec) -> list[Rule]:
+    return [too_long(f.max_length or 255)]
+
+
+def _email(f: FieldSpec) -> list[Rule]:
+    return [too_long(f.max_length or 100), Rule("invalid-email", _email_ok, detail=_email_detail)]
+
+
+def _phone(f: FieldSpec) -> list[Rule]:
+    return [Rule("invalid-phone", fullmatch_or_empty(r"\+?\d+"), detail=_phone_detail),
+            too_long(f.max_length or 30)]
+
+
+def _website(f: FieldSpec) -> list[Rule]:
+    return [too_long(f.max_length or 255), Rule("invalid-url", fullmatch_or_empty(URL))]
+
+
+def _picklist(f: FieldSpec) -> list[Rule]:
+    # Any value is accepted by Zoho; a new one is added to the org's picklist (K13): a warning.
+    if not f.picklist:
+        return []
+    return [Rule("new-picklist-value", _in_picklist(f.picklist), detail=_picklist_hint(f.picklist))]
+
+
+def _multiselect(f: FieldSpec) -> list[Rule]:
+    example = ";".join(f.picklist[1:3] if len(f.picklist) > 2 else ("Analytics", "Bigdata"))
+    rules = [Rule("empty-picklist-item", _multi_ok(None), MappingProxyType({"example": example}))]
+    if f.picklist:
+        rules.append(Rule("new-picklist-value", _multi_ok(f.picklist), detail=_multi_hint(f.picklist)))
+    return rules
+
+
+def _date(f: FieldSpec) -> list[Rule]:
+    return [Rule("invalid-date", fullmatch_or_empty(DATE), detail=_date_hint),
+            Rule("impossible-date", _calendar_ok)]
+
+
+def _datetime(f: FieldSpec) -> list[Rule]:
+    return [Rule("invalid-datetime", fullmatch_or_empty(DATETIME), detail=_datetime_hint),
+            Rule("impossible-date", _calendar_ok)]
+
+
+def _boolean(f: FieldSpec) -> list[Rule]:
+    return [Rule("invalid-boolean", fullmatch_or_empty(BOOLEAN), detail=_boolean_hint)]
+
+
+RULES: dict[str, RuleFactory] = {
+    "text": _text,
+    "textarea": _text,
+    "autonumber": _text,
+    "email": _email,
+    "phone": _phone,
+    "website": _website,
+    "picklist": _picklist,
+    "multiselectpicklist": _multiselect,
+    "date": _date,
+    "datetime": _datetime,
+    "integer": lambda f: _number_rules(f, whole=True),
+    "bigint": lambda f: _number_rules(f, whole=True),
+    "currency": lambda f: _number_rules(f, whole=False),
+    "double": lambda f: _number_rules(f, whole=False),
+    "percent": lambda f: _number_rules(f, whole=False),
+    "boolean": _boolean,
+    "lookup": lambda f: record_id_rules(),
+    "ownerlookup": lambda f: record_id_rules(),
+}
+
+
+def rules_for(f: FieldSpec) -> list[Rule] | None:
+    """The rules for a field's values; None when csvprep knows no rule for its data_type."""
+    factory = RULES.get(f.data_type)
+    return factory(f) if factory is not None else None
+
+
+CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+
+
+def _control_ok(s: pd.Series) -> pd.Series:
+    return ~_mask(s, pc.match_substring_regex(_arrow(s), CONTROL))
+
+
+def _control_detail(value: str) -> Mapping[str, object]:
+    m = re.search(CONTROL, value)
+    pos = m.start() + 1 if m else 0
+    char = f"U+{ord(m.group()):04X}" if m else "?"
+    return {"char": char, "position": pos, "value": value}
+
+
+def control_rule() -> Rule:
+    """NUL and other C0 control characters (tab, CR and LF excepted) have no place in a CRM value."""
+    return Rule("control-character", _control_ok, detail=_control_detail)
+
+
+def describe(rule: Rule, value: str) -> dict[str, Any]:
+    """Message fields of ``rule`` for one failing ``value``."""
+    return rule.message_fields(value)
