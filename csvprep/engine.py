@@ -428,7 +428,8 @@ def _malformed_issues(rows: Sequence[MalformedRow], width: int) -> list[Issue]:
         preview = ",".join(m.fields)
         value = preview if len(preview) <= 200 else preview[:197] + "..."
         fields = {"actual": len(m.fields), "expected": width, **m.details}
-        out.append(Issue(m.row, None, m.code, c.severity, value, c.render(column=None, value=value, **fields)))
+        message = c.render(column=None, value=value, **fields)
+        out.append(Issue(m.row, None, m.code, c.severity, value, message))
     return out
 
 
