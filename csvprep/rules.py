@@ -1,8 +1,9 @@
 """Per-type cell rules: vectorised checks over a column of strings, one list of rules per field.
 
 Sources (see ``../shared/reference/``): the input format table of Kaizen #13
-(``kaizen-13-bulk-write-api.txt``, "Input format for each data type") and the digest ``zoho-rules.md`` §3.1 (V7IR sample attributes). The
-field's metadata overrides each documented default (``schema.FieldSpec.max_length`` / ``max_decimals``).
+(``kaizen-13-bulk-write-api.txt``, "Input format for each data type") and the digest ``zoho-rules.md``
+§3.1 (V7IR sample attributes). The field's metadata overrides each documented default
+(``schema.FieldSpec.max_length`` / ``max_decimals``).
 
 Every rule sees a whole column (a pandas ``str`` Series backed by Arrow) and returns a boolean Series, True
 where the cell is acceptable. **An empty cell is always acceptable to a rule**: whether a value is required
