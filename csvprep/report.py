@@ -101,6 +101,8 @@ class Summary:
     by_code: Mapping[str, int]
     by_column: Mapping[str, int]
     """Issues per column; file-level issues without a column count under ``""``."""
+    by_column_code: Mapping[str, Mapping[str, int]] = field(default_factory=lambda: MappingProxyType({}))
+    """Issues per column, then per code."""
     source: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     """What was read and how: file, module, operation, encoding, delimiter, notes."""
 
@@ -113,6 +115,7 @@ class Summary:
             "warnings": self.warnings,
             "by_code": dict(self.by_code),
             "by_column": dict(self.by_column),
+            "by_column_code": {k: dict(v) for k, v in self.by_column_code.items()},
             **{k: v for k, v in self.source.items()},
         }
 
@@ -158,6 +161,7 @@ class ReportBuilder:
         self.seen = 0
         self.by_code: Counter[str] = Counter()
         self.by_column: Counter[str] = Counter()
+        self.by_pair: Counter[tuple[str, str]] = Counter()
         self.errors = 0
         self.warnings = 0
         self.rows_with_errors = 0
@@ -174,6 +178,8 @@ class ReportBuilder:
         self.by_code.update(pd.Series(batch.codes).value_counts().to_dict())
         cols = np.array(["" if c is None else c for c in batch.columns.tolist()], dtype=object)
         self.by_column.update(pd.Series(cols).value_counts().to_dict())
+        pairs = pd.DataFrame({"c": cols, "k": batch.codes}).value_counts()
+        self.by_pair.update({(str(c), str(k)): int(n) for (c, k), n in pairs.items()})
         rows = batch.rows
         cell = rows > 0
         err_rows = set(np.unique(rows[is_err & cell]).tolist())
@@ -194,6 +200,7 @@ class ReportBuilder:
         for i in issues:
             self.by_code[i.code] += 1
             self.by_column[i.column or ""] += 1
+            self.by_pair[(i.column or "", i.code)] += 1
             if i.severity == Severity.ERROR:
                 self.errors += 1
             else:
@@ -214,6 +221,10 @@ class ReportBuilder:
             warnings=self.warnings,
             by_code=MappingProxyType(dict(sorted(self.by_code.items()))),
             by_column=MappingProxyType(dict(sorted(self.by_column.items()))),
+            by_column_code=MappingProxyType({
+                col: MappingProxyType({k: n for (c, k), n in sorted(self.by_pair.items()) if c == col})
+                for col in sorted({c for c, _ in self.by_pair})
+            }),
             source=MappingProxyType(dict(source)),
         )
         for s in self.sinks:

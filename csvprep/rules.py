@@ -127,7 +127,8 @@ def _email_ok(s: pd.Series) -> pd.Series:
 
 
 def _email_detail(value: str) -> Mapping[str, object]:
-    return {"reason": (email_verdict(value) or "rejected").lower()}
+    reason = email_verdict(value) or "rejected"
+    return {"reason": reason[:1].lower() + reason[1:]}
 
 
 # --- phone -------------------------------------------------------------------------------------------
@@ -445,6 +446,8 @@ RULES: dict[str, RuleFactory] = {
     "boolean": _boolean,
     "lookup": lambda f: record_id_rules(),
     "ownerlookup": lambda f: record_id_rules(),
+    # The Layout field takes a layout ID (zoho-rules.md §2.3, default_value of Layout).
+    "layout": lambda f: record_id_rules(),
 }
 
 

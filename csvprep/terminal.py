@@ -16,6 +16,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from csvprep import codes
 from csvprep.report import Report
 
 SHOW_ISSUES = 20
@@ -36,21 +37,18 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
         by.add_column("code")
         by.add_column("severity")
         by.add_column("count", justify="right")
-        pairs: dict[tuple[str, str, str], int] = {}
-        for i in report.issues:
-            key = (i.column or "(file)", i.code, str(i.severity))
-            pairs[key] = pairs.get(key, 0) + 1
-        if report.truncated:
-            for code, n in s.by_code.items():
-                by.add_row("(all columns)", code, "", f"{n:,}")
-        else:
-            for (col, code, sev), n in sorted(pairs.items()):
+        for col, per_code in s.by_column_code.items():
+            for code, n in per_code.items():
+                sev = str(codes.get(code).severity)
                 style = "red" if sev == "error" else "yellow"
-                by.add_row(col, code, f"[{style}]{sev}[/{style}]", f"{n:,}")
+                by.add_row(col or "(file)", code, f"[{style}]{sev}[/{style}]", f"{n:,}")
         console.print(by)
         first = Table(title=f"First {min(show, len(report.issues))} issues", title_justify="left")
-        for name in ("row", "column", "code", "value", "message"):
-            first.add_column(name, overflow="fold")
+        first.add_column("row", justify="right", no_wrap=True)
+        first.add_column("column", overflow="fold", max_width=18)
+        first.add_column("code", no_wrap=True)
+        first.add_column("value", overflow="fold", max_width=20)
+        first.add_column("message", overflow="fold", ratio=1, min_width=30)
         for i in report.issues[:show]:
             value = "" if i.value is None else (i.value if len(i.value) <= 40 else i.value[:37] + "...")
             first.add_row("" if i.row is None else str(i.row), i.column or "", i.code, value, i.message,
