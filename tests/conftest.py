@@ -1,0 +1,55 @@
+"""Shared test helpers: one-field schemas and a per-row view of a report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+import csvprep
+from csvprep.schema import ModuleSchema, parse_schema
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+def field(api_name: str, data_type: str, **extra: Any) -> dict[str, Any]:
+    """A field object shaped like Zoho's fields API, writable, optional, not unique."""
+    f: dict[str, Any] = {
+        "api_name": api_name,
+        "data_type": data_type,
+        "system_mandatory": False,
+        "unique": {},
+        "operation_type": {"api_create": True, "api_update": True, "web_create": True, "web_update": True},
+    }
+    f.update(extra)
+    return f
+
+
+def schema_of(*fields: dict[str, Any], module: str = "Tests") -> ModuleSchema:
+    return parse_schema({"fields": list(fields)}, module)
+
+
+def row_codes(report: csvprep.Report, column: str | None = None) -> dict[int, str]:
+    """{spreadsheet row: code} of the report's cell issues (optionally of one column)."""
+    return {i.row: i.code for i in report.issues
+            if i.row is not None and (column is None or i.column == column)}
+
+
+def judge_values(f: dict[str, Any], values: list[str], header: str | None = None,
+                 **job: Any) -> list[str | None]:
+    """The code each value gets in a one-column file (None = accepted)."""
+    df = pd.DataFrame({header or f["api_name"]: values}, dtype="str")
+    report = csvprep.check(df, schema=schema_of(f), **job)
+    codes = row_codes(report)
+    return [codes.get(n + 2) for n in range(len(values))]
+
+
+@pytest.fixture
+def shared() -> Path:
+    """The shared reference folder; tests that need it skip in a user's clone, which has none."""
+    if not SHARED.is_dir():
+        pytest.skip("../shared is not present (a user's clone)")
+    return SHARED

@@ -1,0 +1,102 @@
+"""The CLI is the library's result rendered: JSON/CSV equal to the report, documented exit codes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import csvprep
+from csvprep.cli import cli
+from csvprep.report import ISSUE_FIELDS
+
+EXAMPLE = Path(__file__).parents[1] / "fixtures" / "contacts.csv"
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+def test_json_equals_the_library_report() -> None:
+    code, out = invoke("check", str(EXAMPLE), "--module", "Contacts", "--format", "json")
+    lib = csvprep.check(EXAMPLE, module="Contacts")
+    assert code == 1 == lib.exit_code
+    assert json.loads(out) == lib.to_dict()
+    assert lib.summary.errors == 8 and lib.summary.warnings == 2
+
+
+def test_csv_has_one_line_per_issue() -> None:
+    code, out = invoke("check", str(EXAMPLE), "-m", "Contacts", "-f", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    lib = csvprep.check(EXAMPLE, module="Contacts")
+    assert tuple(rows[0]) == ISSUE_FIELDS
+    assert rows[1:] == [[str(i.row or ""), i.column or "", i.code, i.severity, i.value or "", i.message]
+                        for i in lib.issues]
+
+
+def test_table_shows_counts_first_issues_and_verdict() -> None:
+    code, out = invoke("check", str(EXAMPLE), "-m", "Contacts")
+    assert code == 1
+    assert "invalid-email" in out and "Date_of_Birth" in out
+    assert "FAIL: 8 errors in 5 of 10 rows, 2 warnings" in out
+
+
+def test_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    code, _ = invoke("check", str(EXAMPLE), "-m", "Contacts", "-f", "json", "--output", str(target))
+    assert code == 1 and json.loads(target.read_text())["summary"]["rows_read"] == 10
+
+
+def test_clean_file_exits_zero_with_warnings(tmp_path: Path) -> None:
+    f = tmp_path / "ok.csv"
+    f.write_text("Last_Name,Lead_Source\nSmith,Brand New Source\n", encoding="utf-8")
+    code, out = invoke("check", str(f), "-m", "Contacts")
+    assert code == 0 and "OK: 1 rows, no errors, 1 warnings" in out
+
+
+@pytest.mark.parametrize(("args", "needle"), [
+    (["check", "missing.csv", "-m", "Contacts"], "file not found"),
+    (["check", str(EXAMPLE), "-m", "Widgets"], "no shipped schema for module 'Widgets'"),
+    (["check", str(EXAMPLE), "-m", "Contacts", "-o", "upsert"], "upsert needs --find-by"),
+    (["check", str(EXAMPLE), "-m", "Contacts", "-o", "update", "--find-by", "Nope"], "not a field"),
+    (["check", str(EXAMPLE)], "name a module"),
+    (["check", str(EXAMPLE), "-m", "Contacts", "--format", "xml"], "Invalid value"),
+])
+def test_could_not_run_is_exit_2_one_line_no_traceback(args: list[str], needle: str) -> None:
+    proc = subprocess.run([sys.executable, "-m", "csvprep.cli", *args], capture_output=True, text=True,
+                          cwd=Path(__file__).parents[1])
+    assert proc.returncode == 2
+    assert needle in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_console_script_exit_code_for_errors() -> None:
+    proc = subprocess.run([sys.executable, "-m", "csvprep.cli", "check", str(EXAMPLE), "-m", "Contacts",
+                           "-q", "-f", "json"], capture_output=True, text=True)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["summary"]["errors"] == 8
+
+
+def test_report_shapes() -> None:
+    r = csvprep.check(EXAMPLE, module="Contacts")
+    issue = r.issues[0]
+    assert set(issue.to_dict()) == set(ISSUE_FIELDS)
+    with pytest.raises(AttributeError):
+        issue.row = 3  # type: ignore[misc]  # frozen
+    s = r.summary
+    assert s.rows_read == 10 and s.rows_with_errors == 5 and s.rows_with_warnings == 2
+    assert sum(s.by_code.values()) == s.errors + s.warnings == len(r.issues)
+    assert s.by_column_code["Phone"] == {"invalid-phone": 2}
+    assert r.to_dict()["summary"]["module"] == "Contacts"
+
+
+def test_keep_caps_issues_not_counts() -> None:
+    r = csvprep.check(EXAMPLE, module="Contacts", keep=3)
+    assert len(r.issues) == 3 and r.truncated and r.summary.errors == 8
