@@ -34,12 +34,14 @@ def schema_of(*fields: dict[str, Any], module: str = "Tests") -> ModuleSchema:
 
 def row_codes(report: csvprep.Report, column: str | None = None) -> dict[int, str]:
     """{spreadsheet row: code} of the report's cell issues (optionally of one column)."""
-    return {i.row: i.code for i in report.issues
-            if i.row is not None and (column is None or i.column == column)}
+    return {
+        i.row: i.code for i in report.issues if i.row is not None and (column is None or i.column == column)
+    }
 
 
-def judge_values(f: dict[str, Any], values: list[str], header: str | None = None,
-                 **job: Any) -> list[str | None]:
+def judge_values(
+    f: dict[str, Any], values: list[str], header: str | None = None, **job: Any
+) -> list[str | None]:
     """The code each value gets in a one-column file (None = accepted)."""
     df = pd.DataFrame({header or f["api_name"]: values}, dtype="str")
     report = csvprep.check(df, schema=schema_of(f), **job)

@@ -34,12 +34,13 @@ def test_json_equals_the_library_report() -> None:
 
 
 def test_csv_has_one_line_per_issue() -> None:
-    code, out = invoke("check", str(EXAMPLE), "-m", "Contacts", "-f", "csv")
+    _, out = invoke("check", str(EXAMPLE), "-m", "Contacts", "-f", "csv")
     rows = list(csv.reader(io.StringIO(out)))
     lib = csvprep.check(EXAMPLE, module="Contacts")
     assert tuple(rows[0]) == ISSUE_FIELDS
-    assert rows[1:] == [[str(i.row or ""), i.column or "", i.code, i.severity, i.value or "", i.message]
-                        for i in lib.issues]
+    assert rows[1:] == [
+        [str(i.row or ""), i.column or "", i.code, i.severity, i.value or "", i.message] for i in lib.issues
+    ]
 
 
 def test_table_shows_counts_first_issues_and_verdict() -> None:
@@ -62,25 +63,35 @@ def test_clean_file_exits_zero_with_warnings(tmp_path: Path) -> None:
     assert code == 0 and "OK: 1 rows, no errors, 1 warnings" in out
 
 
-@pytest.mark.parametrize(("args", "needle"), [
-    (["check", "missing.csv", "-m", "Contacts"], "file not found"),
-    (["check", str(EXAMPLE), "-m", "Widgets"], "no shipped schema for module 'Widgets'"),
-    (["check", str(EXAMPLE), "-m", "Contacts", "-o", "upsert"], "upsert needs --find-by"),
-    (["check", str(EXAMPLE), "-m", "Contacts", "-o", "update", "--find-by", "Nope"], "not a field"),
-    (["check", str(EXAMPLE)], "name a module"),
-    (["check", str(EXAMPLE), "-m", "Contacts", "--format", "xml"], "Invalid value"),
-])
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["check", "missing.csv", "-m", "Contacts"], "file not found"),
+        (["check", str(EXAMPLE), "-m", "Widgets"], "no shipped schema for module 'Widgets'"),
+        (["check", str(EXAMPLE), "-m", "Contacts", "-o", "upsert"], "upsert needs --find-by"),
+        (["check", str(EXAMPLE), "-m", "Contacts", "-o", "update", "--find-by", "Nope"], "not a field"),
+        (["check", str(EXAMPLE)], "name a module"),
+        (["check", str(EXAMPLE), "-m", "Contacts", "--format", "xml"], "Invalid value"),
+    ],
+)
 def test_could_not_run_is_exit_2_one_line_no_traceback(args: list[str], needle: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "csvprep.cli", *args], capture_output=True, text=True,
-                          cwd=Path(__file__).parents[1])
+    proc = subprocess.run(
+        [sys.executable, "-m", "csvprep.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[1],
+    )
     assert proc.returncode == 2
     assert needle in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
 def test_console_script_exit_code_for_errors() -> None:
-    proc = subprocess.run([sys.executable, "-m", "csvprep.cli", "check", str(EXAMPLE), "-m", "Contacts",
-                           "-q", "-f", "json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "csvprep.cli", "check", str(EXAMPLE), "-m", "Contacts", "-q", "-f", "json"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1 and json.loads(proc.stdout)["summary"]["errors"] == 8
 
 

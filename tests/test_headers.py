@@ -50,7 +50,8 @@ def test_unknown_column_suggests_the_closest_name() -> None:
 
 
 def test_duplicate_and_blank_headers() -> None:
-    df = pd.DataFrame([["A", "a@b.co", "c@d.co", "x"]], columns=["Last_Name", "Email", "Email", ""], dtype="str")
+    header = ["Last_Name", "Email", "Email", ""]
+    df = pd.DataFrame([["A", "a@b.co", "c@d.co", "x"]], columns=header, dtype="str")
     r = csvprep.check(df, schema=SCHEMA)
     codes = sorted(i.code for i in r.issues if i.row is None)
     assert codes == ["blank-column", "duplicate-column"]
@@ -58,20 +59,23 @@ def test_duplicate_and_blank_headers() -> None:
     assert "positions 2, 3" in dup.message
 
 
-@pytest.mark.parametrize(("column", "code"), [
-    ("Full_Name", "read-only-column"),
-    ("Score", "read-only-column"),
-    ("Visits", "read-only-column"),
-    ("id", "read-only-column"),
-    ("Line_Items", "unsupported-column"),
-    ("Products", "unsupported-column"),
-    ("Photo", "unsupported-column"),
-    ("Attachment", "unsupported-column"),
-    ("Account_Name", "lookup-needs-field"),
-    ("Owner", "lookup-needs-field"),
-    ("Email.id", "unknown-column"),
-    ("Hologram", "unknown-data-type"),
-])
+@pytest.mark.parametrize(
+    ("column", "code"),
+    [
+        ("Full_Name", "read-only-column"),
+        ("Score", "read-only-column"),
+        ("Visits", "read-only-column"),
+        ("id", "read-only-column"),
+        ("Line_Items", "unsupported-column"),
+        ("Products", "unsupported-column"),
+        ("Photo", "unsupported-column"),
+        ("Attachment", "unsupported-column"),
+        ("Account_Name", "lookup-needs-field"),
+        ("Owner", "lookup-needs-field"),
+        ("Email.id", "unknown-column"),
+        ("Hologram", "unknown-data-type"),
+    ],
+)
 def test_columns_zoho_cannot_take(column: str, code: str) -> None:
     r = run({"Last_Name": ["A"], column: ["1"]})
     assert file_codes(r).get(column) == code
@@ -134,14 +138,19 @@ def test_find_by_key_duplicates_ignore_case_when_the_field_does() -> None:
 
 
 def test_unique_field_duplicates_case_insensitive_and_sensitive() -> None:
-    r = run({
-        "Last_Name": ["A", "B", "C", "D"],
-        "Email": ["jane@x.com", "JANE@x.com", "", ""],
-        "Phone": ["+123", "+124", "+123", "+124"],
-    })
+    r = run(
+        {
+            "Last_Name": ["A", "B", "C", "D"],
+            "Email": ["jane@x.com", "JANE@x.com", "", ""],
+            "Phone": ["+123", "+124", "+123", "+124"],
+        }
+    )
     got = sorted((i.row, i.column, i.code) for i in r.issues if i.row)
-    assert got == [(3, "Email", "duplicate-value"), (4, "Phone", "duplicate-value"),
-                   (5, "Phone", "duplicate-value")]
+    assert got == [
+        (3, "Email", "duplicate-value"),
+        (4, "Phone", "duplicate-value"),
+        (5, "Phone", "duplicate-value"),
+    ]
 
 
 def test_more_than_200_columns() -> None:
@@ -149,10 +158,14 @@ def test_more_than_200_columns() -> None:
     df = pd.DataFrame({f"F{i}": ["x"] for i in range(201)}, dtype="str")
     r = csvprep.check(df, schema=many)
     assert [i.code for i in r.issues] == ["too-many-columns"]
-    r = csvprep.check(df.assign(id="1"), schema=schema_of(
-        *[field(f"F{i}", "text") for i in range(201)],
-        field("id", "bigint", operation_type={"api_create": False, "api_update": False})),
-        operation="update")
+    r = csvprep.check(
+        df.assign(id="1"),
+        schema=schema_of(
+            *[field(f"F{i}", "text") for i in range(201)],
+            field("id", "bigint", operation_type={"api_create": False, "api_update": False}),
+        ),
+        operation="update",
+    )
     assert [i.code for i in r.issues] == ["columns-will-split"] and r.ok
 
 

@@ -18,14 +18,20 @@ LARGE = field("Description", "textarea", length=32000, textarea={"type": "large"
 RICH = field("Rich", "textarea", textarea={"type": "rich_text"})
 EMAIL = field("Email", "email", length=100)
 PHONE = field("Phone", "phone", length=30)
-PICK = field("Lead_Source", "picklist", pick_list_values=[
-    {"display_value": "-None-", "actual_value": "-None-"},
-    {"display_value": "Cold Call", "actual_value": "Cold Call"},
-    {"display_value": "Houston", "actual_value": "Houston Showroom"},
-])
-MULTI = field("Interests", "multiselectpicklist", pick_list_values=[
-    {"display_value": v, "actual_value": v} for v in ("CRM", "Books", "Desk")
-])
+PICK = field(
+    "Lead_Source",
+    "picklist",
+    pick_list_values=[
+        {"display_value": "-None-", "actual_value": "-None-"},
+        {"display_value": "Cold Call", "actual_value": "Cold Call"},
+        {"display_value": "Houston", "actual_value": "Houston Showroom"},
+    ],
+)
+MULTI = field(
+    "Interests",
+    "multiselectpicklist",
+    pick_list_values=[{"display_value": v, "actual_value": v} for v in ("CRM", "Books", "Desk")],
+)
 DATE = field("Date_of_Birth", "date")
 DATETIME = field("Follow_Up", "datetime")
 INTEGER = field("Employees", "integer", length=9)
@@ -183,7 +189,10 @@ def test_metadata_overrides_defaults() -> None:
     assert judge_values(short, ["abc", "abcd"]) == [None, "too-long"]
     four_dp = field("Rate", "currency", length=4, decimal_place=4)
     assert judge_values(four_dp, ["1234.1234", "12345", "1.12345"]) == [
-        None, "too-many-digits", "too-many-decimals"]
+        None,
+        "too-many-digits",
+        "too-many-decimals",
+    ]
     long_phone = field("Phone", "phone", length=50)
     assert judge_values(long_phone, ["+" + "1" * 49, "+" + "1" * 50]) == [None, "too-long"]
 
@@ -213,8 +222,9 @@ def test_messages_say_what_was_expected() -> None:
 
     import csvprep
 
-    df = pd.DataFrame({"Date_of_Birth": ["28/05/1990", "05/06/1990"],
-                       "Phone": ["+1 (555) 123-4567", "x"]}, dtype="str")
+    df = pd.DataFrame(
+        {"Date_of_Birth": ["28/05/1990", "05/06/1990"], "Phone": ["+1 (555) 123-4567", "x"]}, dtype="str"
+    )
     report = csvprep.check(df, schema=schema_of(DATE, PHONE))
     msgs = {(i.row, i.column): i.message for i in report.issues}
     assert "yyyy-MM-dd" in msgs[(2, "Date_of_Birth")]

@@ -31,9 +31,14 @@ def test_real_leads_metadata_parses(shared: Path) -> None:
     assert not s.get("Total_Notes_Added").writable("insert")  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("name", ["leads_fields_v8_crm_oas_example.json",
-                                  "contacts_fields_zoho_embeddedsdk_layout.json",
-                                  "contacts_fields_zoho_embeddedsdk_getfields_sample.json"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "leads_fields_v8_crm_oas_example.json",
+        "contacts_fields_zoho_embeddedsdk_layout.json",
+        "contacts_fields_zoho_embeddedsdk_getfields_sample.json",
+    ],
+)
 def test_other_real_samples_parse(shared: Path, name: str) -> None:
     s = load_schema(shared / "reference/metadata" / name)
     assert s.fields and all(f.api_name and f.data_type for f in s.fields)
@@ -61,7 +66,7 @@ def test_shipped_module_name_is_case_insensitive() -> None:
 
 
 def test_unknown_module_lists_shipped_ones() -> None:
-    with pytest.raises(SchemaError, match="shipped: .*Contacts"):
+    with pytest.raises(SchemaError, match=r"shipped: .*Contacts"):
         shipped_schema("Widgets")
 
 
@@ -77,12 +82,15 @@ def test_textarea_type_sets_the_limit_when_length_is_missing() -> None:
     assert s.get("B").max_length == 2000  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("{", "not valid JSON"),
-    ('{"data": []}', "not a Zoho fields response"),
-    ('{"fields": []}', "no fields"),
-    ('{"fields": [{"data_type": "text"}]}', "no api_name"),
-])
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "not valid JSON"),
+        ('{"data": []}', "not a Zoho fields response"),
+        ('{"fields": []}', "no fields"),
+        ('{"fields": [{"data_type": "text"}]}', "no api_name"),
+    ],
+)
 def test_broken_schema_files_say_why(tmp_path: Path, text: str, message: str) -> None:
     p = tmp_path / "fields.json"
     p.write_text(text)

@@ -13,8 +13,22 @@ import csvprep
 
 def test_check_reports_exactly_the_truth_cells(shared: Path, tmp_path: Path) -> None:
     out = tmp_path / "contacts.csv"
-    subprocess.run([sys.executable, str(shared / "data/gen_contacts.py"), "--rows", "20000", "--seed", "7",
-                    "--invalid-rate", "0.03", "--out", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            str(shared / "data/gen_contacts.py"),
+            "--rows",
+            "20000",
+            "--seed",
+            "7",
+            "--invalid-rate",
+            "0.03",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
     truth = json.loads(Path(f"{out}.truth.json").read_text())
     report = csvprep.check(out, schema=f"{out}.fields.json", module="Contacts")
     errors: Counter[str] = Counter()
