@@ -277,7 +277,7 @@ class SeenKeys:
 
 def _hash(s: pd.Series, casefold: bool) -> np.ndarray:
     if casefold:
-        s = pd.Series(pc.utf8_lower(pc.utf8_trim_whitespace(s.array._pa_array)), dtype="str")
+        s = pd.Series(pc.utf8_lower(s.array._pa_array), dtype="str")
     return pd.util.hash_pandas_object(s, index=False).to_numpy()
 
 
