@@ -8,6 +8,7 @@ happen (bad usage, unreadable input, broken schema).
 from csvprep.api import check
 from csvprep.codes import Severity
 from csvprep.errors import CsvprepError
+from csvprep.pack import PackResult, pack
 from csvprep.report import Issue, Report, Summary
 from csvprep.schema import FieldSpec, ModuleSchema, load_schema, shipped_modules
 
@@ -18,11 +19,13 @@ __all__ = [
     "FieldSpec",
     "Issue",
     "ModuleSchema",
+    "PackResult",
     "Report",
     "Severity",
     "Summary",
     "__version__",
     "check",
     "load_schema",
+    "pack",
     "shipped_modules",
 ]

@@ -18,6 +18,7 @@ from rich.console import Console
 from csvprep import api, codes
 from csvprep.engine import OPERATIONS
 from csvprep.errors import CsvprepError
+from csvprep.pack import pack as pack_files
 from csvprep.report import CsvWriter, IssueSink, JsonWriter
 from csvprep.schema import shipped_modules
 from csvprep.terminal import progress_bar, render_report
@@ -107,6 +108,48 @@ def run_check(file: Path, module: str | None, schema_path: Path | None, operatio
     finally:
         if output:
             out.close()
+
+
+@cli.command()
+@job_options
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the batches, job JSONs, rejects.csv and manifest.json.")
+@click.option("--max-rows", type=click.IntRange(1, 25_000), default=25_000, show_default=True,
+              help="Records per batch (Zoho: at most 25,000).")
+@click.option("--max-zip-bytes", type=click.IntRange(1, 26_214_400), default=26_214_400, show_default=True,
+              help="Size limit of each ZIP (Zoho: 25 MB compressed).")
+@click.option("--compression", type=click.IntRange(0, 9), default=6, show_default=True,
+              help="Deflate level: 0 = store, 1 = fastest, 9 = smallest.")
+@click.option("--force", is_flag=True, help="Replace --out if it holds an earlier pack output.")
+@click.pass_context
+def pack(ctx: click.Context, file: Path, module: str | None, schema_path: Path | None, operation: str,
+         find_by: str | None, ignore_empty: bool, encoding: str | None, delimiter: str | None,
+         sheet: str | None, quiet: bool, out_dir: Path, max_rows: int, max_zip_bytes: int, compression: int,
+         force: bool) -> None:
+    """Write the good rows as upload-ready ZIP batches with their job JSON; bad rows go to rejects.csv."""
+    try:
+        size = file.stat().st_size if file.is_file() else None
+        with progress_bar(_progress_enabled(quiet), size, "packing") as progress:
+            result = pack_files(
+                file, out_dir, module=module, schema=schema_path, operation=operation,  # type: ignore[arg-type]
+                find_by=find_by, max_rows=max_rows, max_zip_bytes=max_zip_bytes, compression=compression,
+                ignore_empty=ignore_empty, force=force, encoding=encoding, delimiter=delimiter, sheet=sheet,
+                keep=20, progress=progress,  # type: ignore[arg-type]
+            )
+    except CsvprepError as e:
+        ctx.exit(fail(str(e)))
+    t = result.totals
+    src = result.report.summary.source
+    click.echo(f"csvprep pack {file} → {src.get('module', '')} ({src.get('operation', '')})")
+    for issue in result.report.issues:
+        if issue.row is None:
+            click.echo(f"  {issue.severity}: {issue.code}: {issue.message}")
+    if result.blocked:
+        click.echo("  no batch written: Zoho would refuse every job of this file (see the errors above)")
+    click.echo(f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {t.batches:,} batches "
+               f"({t.jobs:,} jobs, {t.api_credits:,} API credits); rejected {t.rows_rejected:,}")
+    click.echo(f"  → {result.paths.out_dir}{os.sep} (manifest.json, rejects.csv)")
+    ctx.exit(result.exit_code)
 
 
 @cli.command("codes")

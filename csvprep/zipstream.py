@@ -1,0 +1,120 @@
+"""A one-entry ZIP that grows chunk by chunk and knows its exact final size before each chunk is taken.
+
+Zoho's upload limit is on the compressed ZIP (25 MB, ``FILE_TOO_LARGE``; ``../shared/reference/zoho-rules.md``
+§2.1), and the only honest way to know a compressed size is to compress. ``zipfile`` compresses inside
+``ZipFile.open(..., "w")`` and does not say how much output its compressor still holds, so this module
+deflates itself with ``zlib`` and writes the few fixed ZIP records by hand (APPNOTE 6.3.x: local header,
+data, central directory, end record; no data descriptor, no extra fields, no Zip64):
+
+* each chunk is compressed on a *copy* of the compressor and ended with ``Z_SYNC_FLUSH``, so every byte it
+  produces is out; the size the ZIP would have if it ended there is the bytes written + that output + the
+  final block (measured on another copy) + the fixed records. If that is over the limit the copy is
+  dropped and the chunk is not taken: nothing is ever guessed or undone on disk.
+* the result is deterministic: fixed timestamp 1980-01-01 00:00, fixed attributes (a regular 0644 file made
+  on Unix), the given deflate level, the same chunks → the same bytes. ``zipfile`` (and ``unzip``) read it.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+DOS_DATE_1980_01_01 = (0 << 9) | (1 << 5) | 1
+DOS_TIME_MIDNIGHT = 0
+VERSION = 20  # 2.0: deflate
+MADE_BY = (3 << 8) | VERSION  # 3 = Unix, so external_attr carries the mode bits
+EXTERNAL_ATTR = (0o100644 & 0xFFFF) << 16
+MAX_32 = 0xFFFFFFFF
+_LOCAL = struct.Struct("<IHHHHHIIIHH")
+_CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
+_END = struct.Struct("<IHHHHIIH")
+
+
+def overhead(name: str) -> int:
+    """Bytes of a one-entry ZIP that are not compressed data: both headers and the end record."""
+    n = len(name.encode("utf-8"))
+    return _LOCAL.size + n + _CENTRAL.size + n + _END.size
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A chunk compressed on a copy of the stream's state, not yet taken."""
+
+    data_len: int
+    crc: int
+    out: bytes
+    compressor: zlib._Compress
+    final_size: int
+    """The ZIP's size if the stream ended right after this chunk."""
+
+
+class ZipStream:
+    """One ZIP file holding one deflated entry, written as chunks are accepted."""
+
+    def __init__(self, path: Path, name: str, level: int) -> None:
+        self.path = path
+        self.name = name
+        self._name = name.encode("utf-8")
+        self.level = level
+        self.fh: BinaryIO = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self.fh.write(b"\0" * (_LOCAL.size + len(self._name)))  # the local header, filled in by close()
+        self.comp = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        self.crc = 0
+        self.raw = 0
+        self.packed = 0
+
+    def attempt(self, data: bytes) -> Attempt:
+        """Compress ``data`` after what was taken so far, without taking it."""
+        c = self.comp.copy()
+        out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+        tail = len(c.copy().flush(zlib.Z_FINISH))
+        final = self.packed + len(out) + tail + overhead(self.name)
+        return Attempt(len(data), zlib.crc32(data, self.crc), out, c, final)
+
+    def fits(self, attempt: Attempt, limit: int) -> bool:
+        """Whether taking the attempt keeps the ZIP within ``limit`` bytes (and within plain ZIP's 4 GiB)."""
+        return (
+            attempt.final_size <= limit
+            and self.raw + attempt.data_len <= MAX_32
+            and attempt.final_size <= MAX_32
+        )
+
+    def take(self, attempt: Attempt) -> None:
+        self.fh.write(attempt.out)
+        self.comp = attempt.compressor
+        self.crc = attempt.crc
+        self.raw += attempt.data_len
+        self.packed += len(attempt.out)
+
+    def close(self) -> tuple[int, int]:
+        """End the entry and write the ZIP's records. Returns (uncompressed bytes, ZIP bytes)."""
+        tail = self.comp.flush(zlib.Z_FINISH)
+        self.fh.write(tail)
+        self.packed += len(tail)
+        n = len(self._name)
+        common = (
+            VERSION,
+            0,
+            zlib.DEFLATED,
+            DOS_TIME_MIDNIGHT,
+            DOS_DATE_1980_01_01,
+            self.crc,
+            self.packed,
+            self.raw,
+            n,
+        )
+        cd_offset = _LOCAL.size + n + self.packed
+        self.fh.write(_CENTRAL.pack(0x02014B50, MADE_BY, *common, 0, 0, 0, 0, EXTERNAL_ATTR, 0) + self._name)
+        self.fh.write(_END.pack(0x06054B50, 0, 0, 1, 1, _CENTRAL.size + n, cd_offset, 0))
+        size = self.fh.tell()
+        self.fh.seek(0)
+        self.fh.write(_LOCAL.pack(0x04034B50, *common, 0) + self._name)
+        self.fh.close()
+        return self.raw, size
+
+    def abandon(self) -> None:
+        """Close the file without finishing it (the run failed; the temporary directory goes)."""
+        self.fh.close()
