@@ -47,7 +47,7 @@ from csvprep.errors import UsageError
 from csvprep.jobspec import ColumnSet, column_sets, describe_sets, job_request
 from csvprep.reader import open_table
 from csvprep.report import Report, ReportBuilder
-from csvprep.schema import ModuleSchema
+from csvprep.schema import ModuleSchema, shipped_modules
 from csvprep.zipstream import ZipStream
 
 MAX_ROWS = 25_000
@@ -323,6 +323,10 @@ class Batcher:
 # --- rows with errors → rejects.csv -----------------------------------------------------------------------
 
 
+def _reason(code: str, column: str | None, message: str) -> str:
+    return f"{code} ({column}): {message}" if column is not None else f"{code}: {message}"
+
+
 class Rejects:
     """``rejects.csv``: ``_csvprep_row``, ``_csvprep_errors``, then the input's own columns, as they came."""
 
@@ -370,8 +374,7 @@ class Rejects:
             zip(issues.rows.tolist(), issues.columns.tolist(), issues.codes.tolist(), strict=True)
         ):
             if sev[code] == Severity.ERROR:
-                where = f" ({col})" if col is not None else ""
-                reasons.setdefault(row, []).append(f"{code}{where}: {issues.render(i)}")
+                reasons.setdefault(row, []).append(_reason(code, col, issues.render(i)))
         return reasons
 
     def close(self) -> None:
@@ -415,6 +418,21 @@ def _check_limits(max_rows: int, max_zip_bytes: int, compression: int) -> None:
         raise UsageError(f"--compression must be 0 (store) to 9 (smallest), not {compression}")
 
 
+def _check_module(name: str, module: str | None, schema: object) -> None:
+    """The job JSON names the module, so a name guessed from a schema file's name is not good enough."""
+    guessed = (
+        module is None
+        and isinstance(schema, (str, os.PathLike))
+        and name == Path(schema).stem
+        and name.lower() not in {m.lower() for m in shipped_modules()}
+    )
+    if guessed or not _MODULE_NAME.fullmatch(name):
+        raise UsageError(
+            f"the job JSON must name the module and '{name}' is only the schema file's name: "
+            "pass --module NAME (e.g. Contacts) with --schema"
+        )
+
+
 def _good_table(judged: Judged, keys: Sequence[str]) -> tuple[pa.Table, np.ndarray]:
     frame = judged.batch.frame
     index = frame.index.to_numpy(dtype=np.int64)
@@ -453,11 +471,7 @@ def pack(
     out = Path(out_dir)
     _prepare_out(out, force)
     job = make_job(module, schema, operation, find_by, ignore_empty)
-    if not _MODULE_NAME.fullmatch(job.schema.module):
-        raise UsageError(
-            f"'{job.schema.module}' is not a module API name, and the job JSON must name the "
-            "module: pass --module NAME (e.g. Contacts) with --schema"
-        )
+    _check_module(job.schema.module, module, schema)
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     p = plan(table.header, job)
     sets = () if p.blocked else column_sets(p)
@@ -470,7 +484,9 @@ def pack(
     try:
         builder = ReportBuilder(keep=keep)
         builder.add_file_issues(p.file_issues)
-        file_reasons = [f"{i.code}: {i.message}" for i in p.file_issues if i.severity == Severity.ERROR]
+        file_reasons = [
+            _reason(i.code, i.column, i.message) for i in p.file_issues if i.severity == Severity.ERROR
+        ]
         rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_reasons)
         keys = [c.key for c in p.mapped]
         rows_in = 0
