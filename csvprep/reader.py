@@ -12,8 +12,10 @@ index is the spreadsheet row number (header = row 1, first record = row 2, count
 from __future__ import annotations
 
 import csv
-import io
+import mmap
 import os
+import re
+import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,9 +27,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from csvprep.errors import InputError
+from csvprep import csvparse, xlsx
+from csvprep.encoding import OLE_MAGIC, SAMPLE_BYTES, ZIP_MAGIC, detect, transcode
+from csvprep.errors import InputError, UsageError
 
 BLOCK_BYTES = 8 << 20
+EXACT_BATCH_ROWS = 65536
 
 
 def unique_keys(header: list[str]) -> list[str]:
@@ -90,28 +95,50 @@ class Table:
         return d
 
 
-def _header_end(buf: bytes, quote: int = 0x22) -> int:
-    """Offset just past the first line break outside quotes (the end of the header record)."""
-    in_quotes = False
-    i, n = 0, len(buf)
-    while i < n:
-        b = buf[i]
-        if b == quote:
-            in_quotes = not in_quotes
-        elif not in_quotes and b in (0x0A, 0x0D):
-            if b == 0x0D and i + 1 < n and buf[i + 1] == 0x0A:
-                return i + 2
-            return i + 1
-        i += 1
-    return n
+DELIMITERS = (",", ";", "\t", "|", ":")
+"""Delimiters sniffed from the header (Zoho itself takes the first, ``;``, ``|`` and ``:``)."""
+_API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?")
+_DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", ":": "colon"}
 
 
-def _parse_header(raw: bytes, encoding: str, delimiter: str) -> list[str]:
-    text = raw.decode(encoding)
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return rows[0] if rows else []
+def sniff_delimiter(line: str) -> str:
+    """The delimiter that splits the header line into the most API-name-like fields (then the most fields)."""
+    best, best_score = ",", (0, 1)
+    for d in DELIMITERS:
+        if d not in line:
+            continue
+        fields = next(csv.reader([line], delimiter=d, strict=False), [])
+        if len(fields) < 2:
+            continue
+        score = (sum(1 for f in fields if _API_NAME.fullmatch(f.strip())), len(fields))
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def delimiter_option(value: str) -> str:
+    """``--delimiter``: one ASCII character; ``tab`` or ``\\t`` for a tab."""
+    d = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(value, value)
+    if len(d) != 1 or not d.isascii() or d in "\r\n\"":
+        raise UsageError(f"--delimiter must be one character such as , ; | : or tab, not {value!r}")
+    return d
+
+
+def _trimmed_end(f: IO[bytes], start: int, end: int) -> int:
+    """``end`` less the blank lines at the end of the file (one line break after the last record is kept)."""
+    pos = end
+    while pos > start:
+        step = min(1 << 16, pos - start)
+        f.seek(pos - step)
+        chunk = f.read(step)
+        stripped = chunk.rstrip(b"\r\n")
+        if stripped:
+            last = pos - step + len(stripped)
+            f.seek(last)
+            brk = f.read(2)
+            return last + (2 if brk == b"\r\n" else 1 if brk else 0)
+        pos -= step
+    return start
 
 
 def frame_batches(df: pd.DataFrame, rows_per_batch: int = 65536) -> Iterator[Batch]:
@@ -135,73 +162,298 @@ def open_frame(df: pd.DataFrame, name: str = "<DataFrame>") -> Table:
                  encoding="-", delimiter="-")
 
 
-def _arrow_batches(f: IO[bytes], keys: list[str], start_row: int, delimiter: str, encoding: str,
-                   size: int | None, block_bytes: int) -> Iterator[Batch]:
-    names = [str(i) for i in range(len(keys))]
+class _BatchBuilder:
+    """Collects records (good and malformed) into batches of at most ``size`` records."""
+
+    def __init__(self, keys: list[str], size: int) -> None:
+        self.keys, self.size = keys, size
+        self.rows: list[int] = []
+        self.flat: list[str] = []
+        """The good records' fields, row after row (one C-level extend per record)."""
+        self.bad: list[MalformedRow] = []
+
+    def add(self, row: int, fields: list[str], code: str | None) -> None:
+        if code is None:
+            self.rows.append(row)
+            self.flat.extend(fields)
+        else:
+            self.bad.append(MalformedRow(row, tuple(fields), code))
+
+    @property
+    def full(self) -> bool:
+        return len(self.rows) + len(self.bad) >= self.size
+
+    def _frame(self) -> pd.DataFrame:
+        n, width = len(self.rows), len(self.keys)
+        if not n:
+            frame = empty_frame(self.keys)
+        else:
+            flat = pa.array(self.flat, type=pa.string())
+            cols = [flat if width == 1 else flat.take(pa.array(np.arange(j, n * width, width)))
+                    for j in range(width)]
+            frame = pa.table(cols, names=self.keys).to_pandas()
+        frame.index = pd.Index(self.rows, dtype="int64")
+        return frame
+
+    def take(self, bytes_done: int) -> Batch | None:
+        if not self.rows and not self.bad:
+            return None
+        batch = Batch(self._frame(), tuple(self.bad), bytes_done)
+        self.rows, self.flat, self.bad = [], [], []
+        return batch
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """The UTF-8 bytes to parse: ``path[start:end]`` is the data after the header."""
+
+    file: IO[bytes]
+    name: str
+    start: int
+    end: int
+    keys: list[str]
+    delimiter: str
+    scale: float
+    """Input bytes per parsed byte (progress is reported in bytes of the user's file)."""
+
+
+class _OpenQuoteAtEnd(Exception):
+    """The fast path read the last record, but its last cell's quote never closed."""
+
+
+def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame, int]]:
+    """pyarrow's streaming reader: frames of str columns numbered from row 2, with the bytes read."""
+    names = [str(i) for i in range(len(src.keys))]
+    # Zero-copy: pyarrow parses the page-cached file through a memory map (its strings are copies). The
+    # map is not closed explicitly: buffers exported to pyarrow may outlive an exception; GC unmaps it.
+    mm = mmap.mmap(src.file.fileno(), 0, access=mmap.ACCESS_READ)
+    stream = pa.BufferReader(pa.py_buffer(mm)[src.start : src.end])
     reader = pcsv.open_csv(
-        f,
-        read_options=pcsv.ReadOptions(column_names=names, block_size=block_bytes, encoding=encoding),
-        parse_options=pcsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        stream,
+        read_options=pcsv.ReadOptions(column_names=names, block_size=block_bytes),
+        parse_options=pcsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True,
+                                        ignore_empty_lines=False),
         convert_options=pcsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
             strings_can_be_null=False,
             quoted_strings_can_be_null=False,
         ),
     )
-    row = start_row
+    row = 2
     for rb in reader:
         n = rb.num_rows
         if not n:
             continue
-        frame = rb.rename_columns(keys).to_pandas()
+        frame = rb.rename_columns(src.keys).to_pandas()
         frame.index = pd.RangeIndex(row, row + n)
         row += n
-        yield Batch(frame, bytes_done=f.tell() if size else 0)
+        yield frame, src.start + stream.tell()
 
 
-def open_csv(path: str | os.PathLike[str], *, encoding: str | None = None, delimiter: str | None = None,
-             block_bytes: int = BLOCK_BYTES) -> Table:
-    """Open a CSV file for batch reading."""
-    p = Path(path)
+def _ends_in_open_quote(src: _Source, last_value: str) -> bool:
+    """Whether the file ends inside the quoted field that pyarrow read as ``last_value``.
+
+    pyarrow reads a quote left open at the end of the file as an ordinary cell running to the end. That
+    cell is then the raw tail: ``"``, after a field start, and the value with its quotes doubled.
+    """
+    esc = last_value.replace('"', '""').encode("utf-8")
+    begin = max(src.start, src.end - len(esc) - 2)
+    src.file.seek(begin)
+    tail = src.file.read(src.end - begin)
+    if not tail.endswith(b'"' + esc):
+        return False
+    at = len(tail) - len(esc) - 1
+    if at == 0:
+        return begin == src.start
+    return tail[at - 1] in (0x0A, 0x0D, ord(src.delimiter))
+
+
+def _exact_batches(src: _Source, skip: int, batch_rows: int) -> Iterator[Batch]:
+    """The exact parser from the first record, the first ``skip`` records (already delivered) skipped."""
+    builder = _BatchBuilder(src.keys, batch_rows)
+    for rec, pos in csvparse.records(src.file, src.start, src.end, width=len(src.keys),
+                                     delimiter=src.delimiter, first_row=2, name=src.name):
+        if skip:
+            skip -= 1
+            continue
+        builder.add(rec.row, rec.fields, rec.code)
+        if builder.full:
+            batch = builder.take(int(pos * src.scale))
+            if batch is not None:
+                yield batch
+    batch = builder.take(int(src.end * src.scale))
+    if batch is not None:
+        yield batch
+
+
+def _csv_batches(src: _Source, block_bytes: int, batch_rows: int) -> Iterator[Batch]:
+    """The fast path while the file is well formed, then the exact parser from where it stopped."""
+    delivered = 0
+    try:
+        if src.end <= src.start:
+            return
+        pending: Batch | None = None
+        try:
+            for frame, pos in _fast_frames(src, block_bytes):
+                if pending is not None:
+                    yield pending
+                    delivered += pending.records
+                pending = Batch(frame, bytes_done=int(pos * src.scale))
+            # The last batch waits for the check that the file does not end inside a quote.
+            if pending is not None and _ends_in_open_quote(src, str(pending.frame.iat[-1, -1])):
+                raise _OpenQuoteAtEnd
+            if pending is not None:
+                yield pending
+            return
+        except (pa.ArrowException, _OpenQuoteAtEnd):
+            # A ragged row, an unclosed quote, a cell larger than a block or a byte that is not UTF-8.
+            pass
+        yield from _exact_batches(src, delivered, batch_rows)
+    finally:
+        src.file.close()
+
+
+def _open_bytes(p: Path) -> IO[bytes]:
     if p.is_dir():
         raise InputError(f"{p} is a directory, not a CSV file")
     try:
-        f = open(p, "rb")  # noqa: SIM115 - closed by the batch generator
+        return open(p, "rb")
     except FileNotFoundError:
         raise InputError(f"file not found: {p}") from None
     except OSError as e:
         raise InputError(f"cannot read {p}: {e.strerror}") from None
-    size = os.fstat(f.fileno()).st_size
-    if size == 0:
-        f.close()
-        raise InputError(f"{p} is empty: a Bulk Write CSV needs a header row of field API names")
-    head = f.read(1 << 20)
-    enc = encoding or "utf-8"
-    delim = delimiter or ","
-    end = _header_end(head)
+
+
+def open_csv(path: str | os.PathLike[str], *, encoding: str | None = None, delimiter: str | None = None,
+             block_bytes: int = BLOCK_BYTES, batch_rows: int = EXACT_BATCH_ROWS) -> Table:
+    """Open a CSV file for batch reading: detect its encoding and delimiter, read its header."""
+    p = Path(path)
+    name = str(p)
+    delim_opt = delimiter_option(delimiter) if delimiter is not None else None
+    f = _open_bytes(p)
+    data: IO[bytes] = f
     try:
-        header = _parse_header(head[:end], enc, delim)
-    except UnicodeDecodeError:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise InputError(f"{name} is empty: a Bulk Write CSV needs a header row of field API names")
+        head = f.read(SAMPLE_BYTES)
+        if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+            raise _Spreadsheet
+        enc = detect(head, len(head) == size, name, encoding)
+        data, start, data_size = f, enc.bom, size
+        if not enc.is_utf8:
+            # Parsed as UTF-8 from a temporary copy, which is deleted when it is closed.
+            data = tempfile.TemporaryFile(prefix="csvprep-")  # noqa: SIM115 - closed by the batches
+            f.seek(enc.bom)
+            transcode(f, data, enc.name, name)
+            data_size, start = data.tell(), 0
+            f.close()
+        lines = csvparse.PhysicalLines(data, start, data_size, name)
+        lines.mark(1)
+        delim = delim_opt or sniff_delimiter(next(lines, "").rstrip("\r\n"))
+        lines = csvparse.PhysicalLines(data, start, data_size, name)
+        lines.mark(1)
+        header = next(csv.reader(lines, delimiter=delim, strict=False), [])
+        if lines.eof:
+            raise InputError(f"{name}: a quote in the header row (row 1) is never closed")
+        if not header:
+            raise InputError(f"{name} has no header row (the first line is blank): a Bulk Write CSV starts "
+                             "with a row of field API names")
+        body = lines.pos
+        end = _trimmed_end(data, body, data_size)
+    except BaseException:
         f.close()
-        raise InputError(f"{p}: the header is not valid {enc}; pass --encoding") from None
-    f.seek(end)
+        if data is not f:
+            data.close()
+        raise
+    notes = [enc.note] if enc.note else []
+    if delim != ",":
+        how = "--delimiter" if delim_opt else "detected from the header"
+        notes.append(f"delimiter: {_DELIMITER_NAMES.get(delim, repr(delim))} ({how})")
+    keys = unique_keys(header)
+    src = _Source(data, name, body, end, keys, delim, size / data_size if data_size else 1.0)
+    return Table(header=header, batches=_csv_batches(src, block_bytes, batch_rows),
+                 encoding=enc.name, delimiter=delim, size=size, notes=notes, name=name)
+
+
+class _Spreadsheet(Exception):
+    """The file is a workbook (ZIP or OLE container), whatever its name."""
+
+
+def _sheet_batches(sheet: xlsx.Sheet, keys: list[str], size: int, batch_rows: int) -> Iterator[Batch]:
+    width = len(keys)
+    builder = _BatchBuilder(keys, batch_rows)
+    blank: list[int] = []
+    done = 0
+    for row, cells in sheet.rows:
+        done += 1
+        while len(cells) > width and cells[-1] == "":
+            cells.pop()
+        if not any(cells):
+            blank.append(row)  # kept only if a non-blank row follows (trailing blank rows are no records)
+            continue
+        for r in blank:
+            builder.add(r, [""] * width, None)
+        blank = []
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        builder.add(row, cells, None if len(cells) == width else "field-count")
+        if builder.full:
+            batch = builder.take(int(size * done / max(sheet.height, 1)))
+            if batch is not None:
+                yield batch
+    batch = builder.take(size)
+    if batch is not None:
+        yield batch
+
+
+def open_spreadsheet(path: str | os.PathLike[str], sheet: str | None = None,
+                     batch_rows: int = EXACT_BATCH_ROWS) -> Table:
+    """Open a sheet of an Excel (or OpenDocument) workbook: cells as the text a person sees in them."""
+    p = Path(path)
+    _open_bytes(p).close()
+    size = p.stat().st_size
+    if size == 0:
+        raise InputError(f"{p} is empty")
+    sh = xlsx.open_sheet(p, sheet)
+    if not sh.header:
+        raise InputError(f"{p}: the first row of sheet '{sh.name}' is empty: it must hold field API names")
+    keys = unique_keys(sh.header)
+    table = Table(header=sh.header, batches=iter(()), encoding="xlsx", delimiter="-", size=size, name=str(p))
 
     def batches() -> Iterator[Batch]:
-        try:
-            if end < size:
-                yield from _arrow_batches(f, unique_keys(header), 2, delim, enc, size, block_bytes)
-        finally:
-            f.close()
+        yield from _sheet_batches(sh, keys, size, batch_rows)
+        table.notes[:] = sh.notes()
 
-    return Table(header=header, batches=batches(), encoding=enc, delimiter=delim, size=size, name=str(p))
+    table.batches = batches()
+    table.notes = sh.notes()
+    return table
+
+
+def _is_spreadsheet(p: Path) -> bool:
+    return p.suffix.lower() in xlsx.EXTENSIONS
 
 
 def open_table(source: str | os.PathLike[str] | pd.DataFrame, *, encoding: str | None = None,
                delimiter: str | None = None, sheet: str | None = None) -> Table:
-    """Open any supported input: a CSV path or a pandas DataFrame."""
+    """Open any supported input: a CSV file, an Excel workbook, or a pandas DataFrame."""
     if isinstance(source, pd.DataFrame):
         return open_frame(source)
-    return open_csv(source, encoding=encoding, delimiter=delimiter)
+    p = Path(source)
+    if _is_spreadsheet(p):
+        if encoding or delimiter:
+            raise UsageError("--encoding and --delimiter apply to CSV files, not to spreadsheets")
+        return open_spreadsheet(p, sheet)
+    if sheet is not None:
+        raise UsageError("--sheet applies to spreadsheet files (.xlsx, .xls, .ods), not to CSV")
+    try:
+        return open_csv(p, encoding=encoding, delimiter=delimiter)
+    except _Spreadsheet:
+        try:
+            return open_spreadsheet(p)
+        except InputError:
+            raise InputError(f"{p} is a ZIP or Office file, not a CSV: pass the CSV inside it, or a .xlsx "
+                             "workbook") from None
 
 
 def empty_frame(keys: list[str]) -> pd.DataFrame:

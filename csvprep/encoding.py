@@ -1,0 +1,160 @@
+"""Find a CSV file's encoding, and turn a non-UTF-8 file into UTF-8 without losing a byte.
+
+Order of evidence: ``--encoding`` (the user knows best); a byte-order mark (UTF-8, UTF-16 and UTF-32 BOMs,
+as Excel's "Unicode text" and "CSV UTF-8" exports write them); UTF-16 without a BOM (every other byte NUL);
+strict UTF-8 on a sample; else charset-normalizer on the sample. Nothing is ever decoded with
+``errors='ignore'`` or ``'replace'``: an undecodable byte is an error that names its offset and
+``--encoding``.
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass
+from typing import IO
+
+import charset_normalizer
+
+from csvprep.errors import InputError
+
+SAMPLE_BYTES = 1 << 20
+_UTF8 = frozenset({"utf-8", "utf8", "u8", "utf", "cp65001"})
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Bytes that no text file a person exports is made of (C0 controls except tab, LF, FF, CR; and DEL).
+_CONTROL = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"%PDF", "a PDF document"),
+    (b"\x89PNG", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x1f\x8b", "a gzip archive (unpack it first)"),
+    (b"7z\xbc\xaf", "a 7-Zip archive (unpack it first)"),
+    (b"SQLite format 3\x00", "an SQLite database"),
+)
+_OUT = "the packed output is UTF-8"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
+
+
+@dataclass(frozen=True, slots=True)
+class Encoding:
+    """How to decode a file: the codec, how many BOM bytes to skip, and what to tell the user."""
+
+    name: str
+    """Python codec name (``utf-8``, ``utf-8-sig``, ``utf-16-le``, ``cp1252``...)."""
+    bom: int = 0
+    note: str | None = None
+
+    @property
+    def is_utf8(self) -> bool:
+        return self.name in ("utf-8", "utf-8-sig")
+
+
+def canonical(name: str) -> str:
+    """The codec's canonical Python name; InputError for an unknown one."""
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        raise InputError(f"unknown encoding '{name}' (try utf-8, cp1252, latin-1 or utf-16)") from None
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """UTF-16 text of mostly ASCII has a NUL in every other byte (odd bytes for LE, even for BE)."""
+    n = len(head) - len(head) % 2
+    if n < 4:
+        return None
+    even, odd = head[0:n:2], head[1:n:2]
+    half = n // 2
+    if odd.count(0) >= 0.9 * half and even.count(0) <= 0.1 * half:
+        return "utf-16-le"
+    if even.count(0) >= 0.9 * half and odd.count(0) <= 0.1 * half:
+        return "utf-16-be"
+    return None
+
+
+def _valid_utf8(head: bytes, complete: bool) -> bool:
+    try:
+        # A sample cut inside a multi-byte character is still UTF-8: final=False keeps the tail pending.
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def binary_kind(head: bytes) -> str | None:
+    """What a non-text file is (a PDF, an image...), or None when the sample may be text."""
+    for magic, what in _MAGIC:
+        if head.startswith(magic):
+            return what
+    if not head:
+        return None
+    controls = sum(head.count(b) for b in _CONTROL)
+    if controls > 0.1 * len(head):
+        return "binary data"
+    return None
+
+
+def detect(head: bytes, complete: bool, name: str, override: str | None = None) -> Encoding:
+    """The encoding of a file from its first bytes (``complete``: ``head`` is the whole file)."""
+    if override:
+        enc = canonical(override)
+        for mark, bom_enc in _BOMS:
+            # A BOM of the named codec's family is skipped, never read as a character of the first header.
+            family = enc in (bom_enc, bom_enc[:6]) or (enc == "utf-8" and bom_enc == "utf-8-sig")
+            if head.startswith(mark) and family:
+                note = None if bom_enc == "utf-8-sig" else f"read as {bom_enc} (--encoding); {_OUT}"
+                return Encoding(bom_enc, len(mark), note)
+        if enc in ("utf-8", "utf-8-sig"):
+            return Encoding("utf-8")
+        return Encoding(enc, 0, f"read as {enc} (--encoding); {_OUT}")
+    for mark, enc in _BOMS:
+        if head.startswith(mark):
+            note = None if enc == "utf-8-sig" else f"read as {enc.upper()} (byte-order mark); {_OUT}"
+            return Encoding(enc, len(mark), note)
+    utf16 = _utf16_without_bom(head)
+    if utf16:
+        return Encoding(utf16, 0, f"read as {utf16.upper()} (no byte-order mark; detected); {_OUT}. "
+                                  "Pass --encoding to override")
+    what = binary_kind(head)
+    if what:
+        raise InputError(f"{name} is {what}, not a CSV file")
+    if _valid_utf8(head, complete):
+        return Encoding("utf-8")
+    best = charset_normalizer.from_bytes(head).best()
+    if best is None or best.encoding in ("utf_8", "utf-8"):
+        raise InputError(f"cannot tell the encoding of {name}: it is not UTF-8. Pass --encoding "
+                         "(for example --encoding cp1252 for Windows Excel exports)")
+    enc = canonical(best.encoding)
+    return Encoding(enc, 0, f"read as {enc} (detected: not UTF-8); {_OUT}. Pass --encoding if accented "
+                            "letters look wrong")
+
+
+def undecodable(name: str, encoding: str, offset: int, raw: bytes, row: int | None = None) -> InputError:
+    """The error for a byte the encoding cannot decode: where it is and what to do."""
+    where = f"row {row}, byte offset {offset}" if row is not None else f"byte offset {offset}"
+    return InputError(f"{name}: byte 0x{raw[:1].hex()} at {where} is not valid {encoding}; the file is in "
+                      "another encoding. Pass --encoding (for example --encoding cp1252)")
+
+
+def transcode(src: IO[bytes], dst: IO[bytes], encoding: str, name: str, chunk: int = 4 << 20) -> None:
+    """Copy ``src`` (from its current position) to ``dst`` as UTF-8; InputError at the first bad byte."""
+    dec = codecs.getincrementaldecoder(encoding)("strict")
+    done = src.tell()
+    while True:
+        data = src.read(chunk)
+        final = not data
+        pending = dec.getstate()[0]
+        try:
+            text = dec.decode(data, final=final)
+        except UnicodeDecodeError as e:
+            raise undecodable(name, encoding, done - len(pending) + e.start, e.object[e.start:]) from None
+        dst.write(text.encode("utf-8"))
+        if final:
+            return
+        done += len(data)

@@ -1,0 +1,150 @@
+"""Read an Excel workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``) as text, cell by cell.
+
+python-calamine (Rust, maintained, much faster than openpyxl) gives typed values; each becomes the text a
+person sees and Zoho accepts (``../shared/reference/zoho-rules.md`` §2.2 on value formats):
+
+- a whole number stays a whole number (``4155550100``, not ``4155550100.0``); other numbers in plain
+  notation (``0.0000001``, never ``1e-07``);
+- a number beyond Excel's 15 significant digits was stored by Excel as floating point and its last digits
+  are gone: it is written as Excel shows it (``4.15086800000114E+18``) so the check flags it, and a note
+  says to format such columns as Text (IDs and phone numbers typed as text stay exact);
+- a date becomes ``yyyy-MM-dd``; a date-time ``yyyy-MM-ddTHH:mm:ss`` (no UTC offset: Zoho needs one, and
+  the check says so); a time ``HH:mm:ss``; TRUE/FALSE become ``true``/``false``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from python_calamine import CalamineError, CalamineWorkbook
+
+from csvprep.errors import InputError, UsageError
+
+EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+EXACT_DIGITS = 15
+"""Excel keeps 15 significant digits of a number."""
+
+
+@dataclass
+class Converted:
+    """What the conversion did, for the report's notes."""
+
+    dates: int = 0
+    datetimes: int = 0
+    lossy_numbers: int = 0
+    lossy_cells: list[str] = field(default_factory=list)
+
+
+def _column_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def cell_text(v: object, conv: Converted, where: str = "") -> str:
+    """A cell value as the text a person sees (and Zoho accepts)."""
+    if isinstance(v, str):
+        return v
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if v != v or v in (float("inf"), float("-inf")):
+            return str(v)
+        if v.is_integer() and abs(v) < 10**EXACT_DIGITS:
+            return str(int(v))
+        if abs(v) >= 10**EXACT_DIGITS:
+            conv.lossy_numbers += 1
+            if len(conv.lossy_cells) < 5:
+                conv.lossy_cells.append(where)
+            return f"{v:.{EXACT_DIGITS}G}"
+        return np.format_float_positional(v, unique=True, trim="-")
+    if isinstance(v, dt.datetime):
+        conv.datetimes += 1
+        return v.strftime("%Y-%m-%dT%H:%M:%S")
+    if isinstance(v, dt.date):
+        conv.dates += 1
+        return v.isoformat()
+    if isinstance(v, dt.time):
+        return v.strftime("%H:%M:%S")
+    if isinstance(v, dt.timedelta):
+        total = int(v.total_seconds())
+        return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+    return str(v)
+
+
+@dataclass
+class Sheet:
+    """An opened sheet: its name, the header's sheet row, the header, and its data rows as text."""
+
+    name: str
+    header_row: int
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    height: int
+    converted: Converted
+    sheets: list[str]
+
+    def notes(self) -> list[str]:
+        """What a person should know about how the sheet was read."""
+        c = self.converted
+        out = [f"read sheet '{self.name}'" + (f" (of {len(self.sheets)}: {', '.join(self.sheets)})"
+                                             if len(self.sheets) > 1 else "")]
+        if c.dates:
+            out.append(f"{c.dates} Excel date cells written as yyyy-MM-dd")
+        if c.datetimes:
+            out.append(f"{c.datetimes} Excel date-time cells written as yyyy-MM-ddTHH:mm:ss, without the UTC "
+                       "offset Zoho needs (e.g. +05:30)")
+        if c.lossy_numbers:
+            out.append(f"{c.lossy_numbers} numbers have more than {EXACT_DIGITS} digits, which Excel does "
+                       f"not keep (first at {', '.join(c.lossy_cells)}): format IDs and phone numbers as "
+                       "Text in Excel and re-enter them")
+        return out
+
+
+def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
+    """The first sheet of a workbook (or the one named ``sheet``), its first non-empty row the header."""
+    name = os.fspath(path)
+    try:
+        wb = CalamineWorkbook.from_path(name)
+    except (CalamineError, OSError, ValueError) as e:
+        raise InputError(f"{name} cannot be read as a spreadsheet: {e}") from None
+    names = list(wb.sheet_names)
+    if not names:
+        raise InputError(f"{name} has no sheets")
+    if sheet is not None and sheet not in names:
+        raise UsageError(f"{name} has no sheet '{sheet}'; its sheets are: {', '.join(names)}")
+    title = sheet if sheet is not None else names[0]
+    try:
+        ws = wb.get_sheet_by_name(title)
+    except (CalamineError, ValueError) as e:
+        raise InputError(f"{name}: sheet '{title}' cannot be read: {e}") from None
+    conv = Converted()
+    it = iter(ws.iter_rows())
+    first_row, first_col = ws.start or (0, 0)
+    try:
+        raw_header = next(it)
+    except StopIteration:
+        raise InputError(f"{name}: sheet '{title}' is empty: a Bulk Write CSV needs a header row") from None
+    header_row = first_row + 1
+    header = [cell_text(v, conv) for v in raw_header]
+    while header and header[-1] == "":
+        header.pop()
+    conv.dates = conv.datetimes = 0
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        for i, raw in enumerate(it):
+            r = header_row + 1 + i
+            yield r, [cell_text(v, conv, f"{_column_letter(first_col + j)}{r}") for j, v in enumerate(raw)]
+
+    return Sheet(title, header_row, header, rows(), ws.height, conv, names)
