@@ -87,7 +87,7 @@ class PhysicalLines:
         try:
             text = line.decode("utf-8")
         except UnicodeDecodeError as e:
-            raise undecodable(self.name, "UTF-8", offset + e.start, line[e.start:], self.row) from None
+            raise undecodable(self.name, "UTF-8", offset + e.start, line[e.start :], self.row) from None
         if self.first_text is None:
             self.first_text, self.first_end = text, self.pos
         return text
@@ -102,14 +102,16 @@ class Record:
     code: str | None = None
 
 
-def records(f: IO[bytes], start: int, end: int, *, width: int, delimiter: str, first_row: int,
-            name: str) -> Iterator[tuple[Record, int]]:
+def records(
+    f: IO[bytes], start: int, end: int, *, width: int, delimiter: str, first_row: int, name: str
+) -> Iterator[tuple[Record, int]]:
     """Every record of ``f[start:end]`` with the byte offset reached after it."""
     row, pos = first_row, start
     while pos < end:
         lines = PhysicalLines(f, pos, end, name)
-        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False,
-                            skipinitialspace=False)
+        reader = csv.reader(
+            lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False, skipinitialspace=False
+        )
         pos = end
         while True:
             lines.mark(row)

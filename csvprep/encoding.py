@@ -95,7 +95,8 @@ def binary_kind(head: bytes) -> str | None:
     if not head:
         return None
     controls = sum(head.count(b) for b in _CONTROL)
-    if controls > 0.1 * len(head):
+    # A few NULs in a cell are a cell issue; a file made of them is not text. Small files need more proof.
+    if controls > (0.1 if len(head) >= 1024 else 0.3) * len(head):
         return "binary data"
     return None
 
@@ -119,27 +120,59 @@ def detect(head: bytes, complete: bool, name: str, override: str | None = None) 
             return Encoding(enc, len(mark), note)
     utf16 = _utf16_without_bom(head)
     if utf16:
-        return Encoding(utf16, 0, f"read as {utf16.upper()} (no byte-order mark; detected); {_OUT}. "
-                                  "Pass --encoding to override")
+        return Encoding(
+            utf16,
+            0,
+            f"read as {utf16.upper()} (no byte-order mark; detected); {_OUT}. Pass --encoding to override",
+        )
     what = binary_kind(head)
     if what:
         raise InputError(f"{name} is {what}, not a CSV file")
     if _valid_utf8(head, complete):
         return Encoding("utf-8")
-    best = charset_normalizer.from_bytes(head).best()
-    if best is None or best.encoding in ("utf_8", "utf-8"):
-        raise InputError(f"cannot tell the encoding of {name}: it is not UTF-8. Pass --encoding "
-                         "(for example --encoding cp1252 for Windows Excel exports)")
-    enc = canonical(best.encoding)
-    return Encoding(enc, 0, f"read as {enc} (detected: not UTF-8); {_OUT}. Pass --encoding if accented "
-                            "letters look wrong")
+    return _legacy(head, name)
+
+
+def _legacy(head: bytes, name: str) -> Encoding:
+    """A single- or multi-byte legacy encoding, as charset-normalizer finds it.
+
+    Accepted only with evidence: a match whose text reads as a language (coherence), or candidates that
+    all give the same text as Windows-1252 (then named cp1252, what Excel on Western Windows writes).
+    Otherwise the encoding cannot be decided and the user is asked for ``--encoding``.
+    """
+    matches = list(charset_normalizer.from_bytes(head))
+    try:
+        as_1252: str | None = head.decode("cp1252")
+    except UnicodeDecodeError:
+        as_1252 = None
+    fluent = [m for m in matches if m.coherence > 0 and m.encoding not in ("utf_8", "ascii")]
+    enc: str | None = None
+    if fluent:
+        top = fluent[0]
+        # Ties are common (cp1250 and cp1252 score alike on French): prefer what Windows Excel writes.
+        tied = [m for m in fluent if (m.chaos, m.coherence) == (top.chaos, top.coherence)]
+        windows = any(canonical(m.encoding) == "cp1252" for m in tied) or str(top) == as_1252
+        enc = "cp1252" if windows else canonical(top.encoding)
+    elif as_1252 is not None and matches and all(str(m) == as_1252 for m in matches[:3]):
+        enc = "cp1252"
+    if enc is None:
+        guesses = ", ".join(dict.fromkeys(canonical(m.encoding) for m in matches[:3])) or "none"
+        raise InputError(
+            f"cannot tell the encoding of {name}: it is not UTF-8 (candidates: {guesses}). Pass "
+            "--encoding, for example --encoding cp1252 for a Windows Excel export"
+        )
+    return Encoding(
+        enc, 0, f"read as {enc} (detected: not UTF-8); {_OUT}. Pass --encoding if accented letters look wrong"
+    )
 
 
 def undecodable(name: str, encoding: str, offset: int, raw: bytes, row: int | None = None) -> InputError:
     """The error for a byte the encoding cannot decode: where it is and what to do."""
     where = f"row {row}, byte offset {offset}" if row is not None else f"byte offset {offset}"
-    return InputError(f"{name}: byte 0x{raw[:1].hex()} at {where} is not valid {encoding}; the file is in "
-                      "another encoding. Pass --encoding (for example --encoding cp1252)")
+    return InputError(
+        f"{name}: byte 0x{raw[:1].hex()} at {where} is not valid {encoding}; the file is in "
+        "another encoding. Pass --encoding (for example --encoding cp1252)"
+    )
 
 
 def transcode(src: IO[bytes], dst: IO[bytes], encoding: str, name: str, chunk: int = 4 << 20) -> None:
@@ -153,7 +186,7 @@ def transcode(src: IO[bytes], dst: IO[bytes], encoding: str, name: str, chunk: i
         try:
             text = dec.decode(data, final=final)
         except UnicodeDecodeError as e:
-            raise undecodable(name, encoding, done - len(pending) + e.start, e.object[e.start:]) from None
+            raise undecodable(name, encoding, done - len(pending) + e.start, e.object[e.start :]) from None
         dst.write(text.encode("utf-8"))
         if final:
             return

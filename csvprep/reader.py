@@ -119,7 +119,7 @@ def sniff_delimiter(line: str) -> str:
 def delimiter_option(value: str) -> str:
     """``--delimiter``: one ASCII character; ``tab`` or ``\\t`` for a tab."""
     d = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(value, value)
-    if len(d) != 1 or not d.isascii() or d in "\r\n\"":
+    if len(d) != 1 or not d.isascii() or d in '\r\n"':
         raise UsageError(f"--delimiter must be one character such as , ; | : or tab, not {value!r}")
     return d
 
@@ -158,8 +158,9 @@ def frame_batches(df: pd.DataFrame, rows_per_batch: int = 65536) -> Iterator[Bat
 
 
 def open_frame(df: pd.DataFrame, name: str = "<DataFrame>") -> Table:
-    return Table(header=[str(c) for c in df.columns], batches=frame_batches(df), name=name,
-                 encoding="-", delimiter="-")
+    return Table(
+        header=[str(c) for c in df.columns], batches=frame_batches(df), name=name, encoding="-", delimiter="-"
+    )
 
 
 class _BatchBuilder:
@@ -189,8 +190,10 @@ class _BatchBuilder:
             frame = empty_frame(self.keys)
         else:
             flat = pa.array(self.flat, type=pa.string())
-            cols = [flat if width == 1 else flat.take(pa.array(np.arange(j, n * width, width)))
-                    for j in range(width)]
+            cols = [
+                flat if width == 1 else flat.take(pa.array(np.arange(j, n * width, width)))
+                for j in range(width)
+            ]
             frame = pa.table(cols, names=self.keys).to_pandas()
         frame.index = pd.Index(self.rows, dtype="int64")
         return frame
@@ -231,8 +234,9 @@ def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame,
     reader = pcsv.open_csv(
         stream,
         read_options=pcsv.ReadOptions(column_names=names, block_size=block_bytes),
-        parse_options=pcsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True,
-                                        ignore_empty_lines=False),
+        parse_options=pcsv.ParseOptions(
+            delimiter=src.delimiter, newlines_in_values=True, ignore_empty_lines=False
+        ),
         convert_options=pcsv.ConvertOptions(
             column_types={n: pa.string() for n in names},
             strings_can_be_null=False,
@@ -271,8 +275,9 @@ def _ends_in_open_quote(src: _Source, last_value: str) -> bool:
 def _exact_batches(src: _Source, skip: int, batch_rows: int) -> Iterator[Batch]:
     """The exact parser from the first record, the first ``skip`` records (already delivered) skipped."""
     builder = _BatchBuilder(src.keys, batch_rows)
-    for rec, pos in csvparse.records(src.file, src.start, src.end, width=len(src.keys),
-                                     delimiter=src.delimiter, first_row=2, name=src.name):
+    for rec, pos in csvparse.records(
+        src.file, src.start, src.end, width=len(src.keys), delimiter=src.delimiter, first_row=2, name=src.name
+    ):
         if skip:
             skip -= 1
             continue
@@ -286,11 +291,14 @@ def _exact_batches(src: _Source, skip: int, batch_rows: int) -> Iterator[Batch]:
         yield batch
 
 
-def _csv_batches(src: _Source, block_bytes: int, batch_rows: int) -> Iterator[Batch]:
+def _csv_batches(src: _Source, block_bytes: int, batch_rows: int, fast: bool = True) -> Iterator[Batch]:
     """The fast path while the file is well formed, then the exact parser from where it stopped."""
     delivered = 0
     try:
         if src.end <= src.start:
+            return
+        if not fast:
+            yield from _exact_batches(src, 0, batch_rows)
             return
         pending: Batch | None = None
         try:
@@ -324,9 +332,19 @@ def _open_bytes(p: Path) -> IO[bytes]:
         raise InputError(f"cannot read {p}: {e.strerror}") from None
 
 
-def open_csv(path: str | os.PathLike[str], *, encoding: str | None = None, delimiter: str | None = None,
-             block_bytes: int = BLOCK_BYTES, batch_rows: int = EXACT_BATCH_ROWS) -> Table:
-    """Open a CSV file for batch reading: detect its encoding and delimiter, read its header."""
+def open_csv(
+    path: str | os.PathLike[str],
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    block_bytes: int = BLOCK_BYTES,
+    batch_rows: int = EXACT_BATCH_ROWS,
+    fast: bool = True,
+) -> Table:
+    """Open a CSV file for batch reading: detect its encoding and delimiter, read its header.
+
+    ``fast=False`` reads with the exact parser only (slower; the fast path gives the same batches).
+    """
     p = Path(path)
     name = str(p)
     delim_opt = delimiter_option(delimiter) if delimiter is not None else None
@@ -357,8 +375,10 @@ def open_csv(path: str | os.PathLike[str], *, encoding: str | None = None, delim
         if lines.eof:
             raise InputError(f"{name}: a quote in the header row (row 1) is never closed")
         if not header:
-            raise InputError(f"{name} has no header row (the first line is blank): a Bulk Write CSV starts "
-                             "with a row of field API names")
+            raise InputError(
+                f"{name} has no header row (the first line is blank): a Bulk Write CSV starts "
+                "with a row of field API names"
+            )
         body = lines.pos
         end = _trimmed_end(data, body, data_size)
     except BaseException:
@@ -372,8 +392,15 @@ def open_csv(path: str | os.PathLike[str], *, encoding: str | None = None, delim
         notes.append(f"delimiter: {_DELIMITER_NAMES.get(delim, repr(delim))} ({how})")
     keys = unique_keys(header)
     src = _Source(data, name, body, end, keys, delim, size / data_size if data_size else 1.0)
-    return Table(header=header, batches=_csv_batches(src, block_bytes, batch_rows),
-                 encoding=enc.name, delimiter=delim, size=size, notes=notes, name=name)
+    return Table(
+        header=header,
+        batches=_csv_batches(src, block_bytes, batch_rows, fast),
+        encoding=enc.name,
+        delimiter=delim,
+        size=size,
+        notes=notes,
+        name=name,
+    )
 
 
 class _Spreadsheet(Exception):
@@ -407,8 +434,9 @@ def _sheet_batches(sheet: xlsx.Sheet, keys: list[str], size: int, batch_rows: in
         yield batch
 
 
-def open_spreadsheet(path: str | os.PathLike[str], sheet: str | None = None,
-                     batch_rows: int = EXACT_BATCH_ROWS) -> Table:
+def open_spreadsheet(
+    path: str | os.PathLike[str], sheet: str | None = None, batch_rows: int = EXACT_BATCH_ROWS
+) -> Table:
     """Open a sheet of an Excel (or OpenDocument) workbook: cells as the text a person sees in them."""
     p = Path(path)
     _open_bytes(p).close()
@@ -434,8 +462,13 @@ def _is_spreadsheet(p: Path) -> bool:
     return p.suffix.lower() in xlsx.EXTENSIONS
 
 
-def open_table(source: str | os.PathLike[str] | pd.DataFrame, *, encoding: str | None = None,
-               delimiter: str | None = None, sheet: str | None = None) -> Table:
+def open_table(
+    source: str | os.PathLike[str] | pd.DataFrame,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+) -> Table:
     """Open any supported input: a CSV file, an Excel workbook, or a pandas DataFrame."""
     if isinstance(source, pd.DataFrame):
         return open_frame(source)
@@ -452,8 +485,9 @@ def open_table(source: str | os.PathLike[str] | pd.DataFrame, *, encoding: str |
         try:
             return open_spreadsheet(p)
         except InputError:
-            raise InputError(f"{p} is a ZIP or Office file, not a CSV: pass the CSV inside it, or a .xlsx "
-                             "workbook") from None
+            raise InputError(
+                f"{p} is a ZIP or Office file, not a CSV: pass the CSV inside it, or a .xlsx workbook"
+            ) from None
 
 
 def empty_frame(keys: list[str]) -> pd.DataFrame:

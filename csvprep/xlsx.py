@@ -98,17 +98,23 @@ class Sheet:
     def notes(self) -> list[str]:
         """What a person should know about how the sheet was read."""
         c = self.converted
-        out = [f"read sheet '{self.name}'" + (f" (of {len(self.sheets)}: {', '.join(self.sheets)})"
-                                             if len(self.sheets) > 1 else "")]
+        out = [
+            f"read sheet '{self.name}'"
+            + (f" (of {len(self.sheets)}: {', '.join(self.sheets)})" if len(self.sheets) > 1 else "")
+        ]
         if c.dates:
             out.append(f"{c.dates} Excel date cells written as yyyy-MM-dd")
         if c.datetimes:
-            out.append(f"{c.datetimes} Excel date-time cells written as yyyy-MM-ddTHH:mm:ss, without the UTC "
-                       "offset Zoho needs (e.g. +05:30)")
+            out.append(
+                f"{c.datetimes} Excel date-time cells written as yyyy-MM-ddTHH:mm:ss, without the UTC "
+                "offset Zoho needs (e.g. +05:30)"
+            )
         if c.lossy_numbers:
-            out.append(f"{c.lossy_numbers} numbers have more than {EXACT_DIGITS} digits, which Excel does "
-                       f"not keep (first at {', '.join(c.lossy_cells)}): format IDs and phone numbers as "
-                       "Text in Excel and re-enter them")
+            out.append(
+                f"{c.lossy_numbers} numbers have more than {EXACT_DIGITS} digits, which Excel does "
+                f"not keep (first at {', '.join(c.lossy_cells)}): format IDs and phone numbers as "
+                "Text in Excel and re-enter them"
+            )
         return out
 
 

@@ -1,0 +1,312 @@
+"""The reader: encodings, delimiters, line ends, malformed records, huge cells; both parsers give the same."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from csvprep import reader
+from csvprep.errors import InputError, UsageError
+
+Rows = dict[int, list[str]]
+Bad = dict[int, tuple[str, list[str]]]
+
+
+def read(path: Path, fast: bool = True, **kw: object) -> tuple[reader.Table, Rows, Bad]:
+    """The table, {row: cells} of its good records and {row: (code, fields)} of its malformed ones."""
+    table = reader.open_csv(path, fast=fast, **kw)  # type: ignore[arg-type]
+    rows: Rows = {}
+    bad: Bad = {}
+    for b in table.batches:
+        for r, cells in zip(b.frame.index, b.frame.itertuples(index=False), strict=True):
+            assert r not in rows and r not in bad
+            rows[int(r)] = list(cells)
+        for m in b.malformed:
+            assert m.row not in rows and m.row not in bad
+            bad[m.row] = (m.code, list(m.fields))
+    assert sorted([*rows, *bad]) == list(range(2, 2 + len(rows) + len(bad))), "rows are numbered 2, 3, ..."
+    return table, rows, bad
+
+
+def both(path: Path, **kw: object) -> tuple[reader.Table, Rows, Bad]:
+    """Read with the fast path and with the exact parser alone; they must agree."""
+    fast = read(path, **kw)
+    exact = read(path, fast=False, **kw)
+    assert fast[0].header == exact[0].header
+    assert (fast[1], fast[2]) == (exact[1], exact[2])
+    return fast
+
+
+def write(tmp_path: Path, data: bytes, name: str = "in.csv") -> Path:
+    p = tmp_path / name
+    p.write_bytes(data)
+    return p
+
+
+TEXT = 'Last_Name,Description,Phone\r\nMüller,"Straße 5, 2. OG",+4930123\r\nNg,Café,1\r\n'
+EXPECTED = {2: ["Müller", "Straße 5, 2. OG", "+4930123"], 3: ["Ng", "Café", "1"]}
+
+
+# --- encodings -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "noted"),
+    [
+        (TEXT.encode("utf-8"), "utf-8", False),
+        (codecs.BOM_UTF8 + TEXT.encode("utf-8"), "utf-8-sig", False),
+        (codecs.BOM_UTF16_LE + TEXT.encode("utf-16-le"), "utf-16-le", True),
+        (codecs.BOM_UTF16_BE + TEXT.encode("utf-16-be"), "utf-16-be", True),
+        (TEXT.encode("utf-16-le"), "utf-16-le", True),
+        (codecs.BOM_UTF32_LE + TEXT.encode("utf-32-le"), "utf-32-le", True),
+    ],
+    ids=["utf8", "utf8-bom", "utf16le-bom", "utf16be-bom", "utf16le-no-bom", "utf32le-bom"],
+)
+def test_unicode_encodings(tmp_path: Path, data: bytes, encoding: str, noted: bool) -> None:
+    table, rows, bad = both(write(tmp_path, data))
+    assert table.header == ["Last_Name", "Description", "Phone"]  # no BOM in the first name
+    assert (rows, bad, table.encoding) == (EXPECTED, {}, encoding)
+    assert any(encoding.upper() in n for n in table.notes) == noted
+
+
+LEGACY = (
+    "First_Name,Last_Name,Description\r\n"
+    "José,García,Le café est très bon pour la santé\r\n"
+    "François,Müller,Größe und Qualität sind wichtig für unsere Kunden – 5 €\r\n"
+)
+
+
+def test_cp1252_is_detected_and_named(tmp_path: Path) -> None:
+    table, rows, _ = both(write(tmp_path, LEGACY.encode("cp1252")))
+    assert table.encoding == "cp1252"
+    assert any("cp1252" in n and "--encoding" in n for n in table.notes)
+    assert rows[3][2] == "Größe und Qualität sind wichtig für unsere Kunden – 5 €"
+
+
+def test_cyrillic_cp1251_is_detected(tmp_path: Path) -> None:
+    text = "First_Name,Last_Name,Description\r\n" + "Дмитрий,Иванов,Звонить после обеда в понедельник\r\n" * 5
+    table, rows, _ = both(write(tmp_path, text.encode("cp1251")))
+    assert table.encoding == "cp1251"
+    assert rows[2] == ["Дмитрий", "Иванов", "Звонить после обеда в понедельник"]
+
+
+def test_encoding_option_overrides(tmp_path: Path) -> None:
+    p = write(tmp_path, "Last_Name\r\nNée\r\n".encode("latin-1"))
+    with pytest.raises(InputError, match="--encoding"):
+        reader.open_csv(p)  # three letters are not enough to tell
+    table, rows, _ = both(p, encoding="latin-1")
+    assert rows == {2: ["Née"]} and table.encoding == "iso8859-1"
+    with pytest.raises(InputError, match="unknown encoding 'klingon'"):
+        reader.open_csv(p, encoding="klingon")
+
+
+def test_invalid_utf8_after_the_sample_names_offset_row_and_option(tmp_path: Path) -> None:
+    head = b"Last_Name,Note\r\n" + b"Smith,plain ascii text here\r\n" * 40000  # > 1 MB of ASCII
+    offset = len(head) + len(b"Caf")
+    p = write(tmp_path, head + b"Caf\xe9,x\r\nNg,y\r\n")
+    for fast in (True, False):
+        with pytest.raises(InputError) as e:
+            read(p, fast=fast)
+        msg = str(e.value)
+        assert f"byte offset {offset}" in msg and "row 40002" in msg and "--encoding" in msg and "0xe9" in msg
+
+
+def test_undecodable_byte_in_a_declared_encoding(tmp_path: Path) -> None:
+    p = write(tmp_path, b"Last_Name\r\nA\r\n\x81\r\n")  # 0x81 is not a cp1252 character
+    with pytest.raises(InputError, match=r"byte 0x81 at byte offset 14 is not valid cp1252.*--encoding"):
+        reader.open_csv(p, encoding="cp1252")
+
+
+@pytest.mark.parametrize(
+    ("data", "what"),
+    [
+        (bytes(range(256)) * 8, "binary data"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "a PDF document"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "a PNG image"),
+        (b"\x1f\x8b\x08\x00" + bytes(20), "a gzip archive"),
+    ],
+)
+def test_binary_files_are_refused(tmp_path: Path, data: bytes, what: str) -> None:
+    with pytest.raises(InputError, match=f"is {what}"):
+        reader.open_csv(write(tmp_path, data))
+
+
+def test_zip_that_is_no_workbook(tmp_path: Path) -> None:
+    import zipfile
+
+    p = tmp_path / "batch.csv"
+    with zipfile.ZipFile(p, "w") as z:
+        z.writestr("x.csv", "a,b\n")
+    with pytest.raises(InputError, match="ZIP or Office file, not a CSV"):
+        reader.open_table(p)
+
+
+# --- delimiters and line ends ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delim", [",", ";", "\t", "|", ":"])
+def test_delimiter_is_sniffed_from_the_header(tmp_path: Path, delim: str) -> None:
+    other = ";" if delim == "," else ","
+    text = f"Last_Name{delim}Description{delim}Phone\n"
+    text += f'Smith{delim}"a{delim}b{other} c"{delim}1\nNg{delim}x{other}y{delim}2\n'
+    table, rows, bad = both(write(tmp_path, text.encode()))
+    assert table.delimiter == delim and not bad
+    assert rows == {2: ["Smith", f"a{delim}b{other} c", "1"], 3: ["Ng", f"x{other}y", "2"]}
+    assert any("delimiter" in n for n in table.notes) == (delim != ",")
+
+
+def test_labels_with_spaces_still_sniff(tmp_path: Path) -> None:
+    table, _, _ = both(write(tmp_path, b"Last Name;Email, work;Phone\nSmith;a@b.c;1\n"))
+    assert table.delimiter == ";" and table.header == ["Last Name", "Email, work", "Phone"]
+
+
+def test_delimiter_option(tmp_path: Path) -> None:
+    p = write(tmp_path, b"Last_Name|A;B\nx|1;2\n")
+    table, rows, _ = both(p, delimiter="|")
+    assert table.header == ["Last_Name", "A;B"] and rows == {2: ["x", "1;2"]}
+    assert both(p, delimiter=";")[0].header == ["Last_Name|A", "B"]
+    table, _, _ = both(write(tmp_path, b"A\tB\n1\t2\n", "t.csv"), delimiter="tab")
+    assert table.delimiter == "\t"
+    with pytest.raises(UsageError, match="one character"):
+        reader.open_csv(p, delimiter=";;")
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\n", "\r"], ids=["crlf", "lf", "cr"])
+def test_line_ends_and_quoted_newlines(tmp_path: Path, eol: str) -> None:
+    text = eol.join(["A,B,C", '1,"two', 'lines",x', '"say ""hi""","a,b",', "4,5,6"]) + eol
+    _, rows, bad = both(write(tmp_path, text.encode()))
+    assert not bad
+    assert rows == {2: ["1", f"two{eol}lines", "x"], 3: ['say "hi"', "a,b", ""], 4: ["4", "5", "6"]}
+
+
+def test_no_line_break_at_the_end(tmp_path: Path) -> None:
+    _, rows, _ = both(write(tmp_path, b"A,B\n1,2\n3,4"))
+    assert rows == {2: ["1", "2"], 3: ["3", "4"]}
+
+
+def test_blank_lines_are_empty_rows_but_trailing_ones_are_not_records(tmp_path: Path) -> None:
+    _, rows, bad = both(write(tmp_path, b"A,B\r\n1,2\r\n\r\n3,4\r\n\r\n\r\n\n"))
+    assert rows == {2: ["1", "2"], 3: ["", ""], 4: ["3", "4"]} and not bad
+
+
+# --- malformed records -----------------------------------------------------------------------------------
+
+
+def test_ragged_rows_are_malformed_and_later_rows_are_read(tmp_path: Path) -> None:
+    text = "A,B,C\n1,2,3\n4,5\n6,7,8,9\n10,11,12\n" + "".join(f"{i},x,y\n" for i in range(13, 20000))
+    _, rows, bad = both(write(tmp_path, text.encode()))
+    assert bad == {3: ("field-count", ["4", "5"]), 4: ("field-count", ["6", "7", "8", "9"])}
+    assert rows[2] == ["1", "2", "3"] and rows[5] == ["10", "11", "12"] and rows[19992] == ["19999", "x", "y"]
+
+
+def test_ragged_row_after_many_good_batches(tmp_path: Path) -> None:
+    text = "A,B\n" + "".join(f"{i},x\n" for i in range(50000)) + "bad\n" + "last,y\n"
+    table = reader.open_csv(write(tmp_path, text.encode()), block_bytes=64 << 10)
+    frames, malformed = [], []
+    for b in table.batches:
+        frames.append(b.frame)
+        malformed.extend(b.malformed)
+    assert len(frames) > 3  # the fast path delivered batches before the ragged row
+    assert [m.row for m in malformed] == [50002]
+    assert sum(len(f) for f in frames) == 50001
+    assert list(frames[-1].iloc[-1]) == ["last", "y"] and frames[-1].index[-1] == 50003
+
+
+def test_unclosed_quote_in_the_last_column_at_the_end(tmp_path: Path) -> None:
+    # pyarrow reads this as a normal cell; the reader must not.
+    _, rows, bad = both(write(tmp_path, b'A,B\n1,2\n3,"open\n5,6\n7,8\n'))
+    assert bad == {3: ("unclosed-quote", ["3", "open\n"])}
+    assert rows == {2: ["1", "2"], 4: ["5", "6"], 5: ["7", "8"]}
+
+
+def test_unclosed_quote_in_a_middle_column(tmp_path: Path) -> None:
+    _, rows, bad = both(write(tmp_path, b'A,B,C\n1,2,3\n4,"five,6\n7,8,9\n'))
+    assert bad == {3: ("unclosed-quote", ["4", "five,6\n"])}
+    assert rows == {2: ["1", "2", "3"], 4: ["7", "8", "9"]}
+
+
+@pytest.mark.parametrize("data", [b'A,B\n1,""\n', b'A,B\n1,"a"""\n', b'A,B\n1,"x""y"', b'A,B\n1,x"y\n'])
+def test_closed_quotes_at_the_end_are_not_unclosed(tmp_path: Path, data: bytes) -> None:
+    _, rows, bad = both(write(tmp_path, data))
+    assert not bad and len(rows) == 1
+
+
+def test_unclosed_quote_in_the_header(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"header row .* never closed"):
+        reader.open_csv(write(tmp_path, b'A,"B\n1,2\n'))
+
+
+def test_nul_and_control_characters_stay_in_the_cell(tmp_path: Path) -> None:
+    _, rows, bad = both(write(tmp_path, b"A,B\n1,a\x00b\n2,c\x07d\n"))
+    assert rows == {2: ["1", "a\x00b"], 3: ["2", "c\x07d"]} and not bad
+
+
+def test_cell_larger_than_a_block_and_the_csv_module_default(tmp_path: Path) -> None:
+    big = "x" * 300_000  # > csv.field_size_limit()'s default of 131,072, > the 64 KiB block below
+    text = f'A,B\n1,"{big}\n{big}"\n2,y\n'
+    table = reader.open_csv(write(tmp_path, text.encode()), block_bytes=64 << 10)
+    frames = [b.frame for b in table.batches]
+    cells = [list(r) for f in frames for r in f.itertuples(index=False)]
+    assert cells == [["1", f"{big}\n{big}"], ["2", "y"]]
+
+
+def test_header_only_and_blank_header(tmp_path: Path) -> None:
+    table, rows, bad = both(write(tmp_path, b"A,B\r\n"))
+    assert table.header == ["A", "B"] and not rows and not bad
+    table, rows, _ = both(write(tmp_path, b"A,B", "nobreak.csv"))
+    assert table.header == ["A", "B"] and not rows
+    with pytest.raises(InputError, match="no header row"):
+        reader.open_csv(write(tmp_path, b"\r\n\r\nA,B\r\n", "blank.csv"))
+
+
+def test_duplicate_and_blank_header_names_keep_their_columns(tmp_path: Path) -> None:
+    table, rows, _ = both(write(tmp_path, b"Email,,Email\n1,2,3\n"))
+    assert table.header == ["Email", "", "Email"] and table.keys == ["Email", "#2", "Email#3"]
+    assert rows == {2: ["1", "2", "3"]}
+
+
+def test_file_level_errors(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        reader.open_table(tmp_path / "missing.csv")
+    with pytest.raises(InputError, match="is a directory"):
+        reader.open_table(tmp_path)
+    with pytest.raises(InputError, match="is empty"):
+        reader.open_table(write(tmp_path, b""))
+    with pytest.raises(UsageError, match="--sheet"):
+        reader.open_table(write(tmp_path, b"A\n1\n"), sheet="Sheet1")
+
+
+# --- the fast path and the exact parser agree ------------------------------------------------------------
+
+cell = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=8),
+    st.sampled_from(['"', '""', "a,b", "x\ny", "x\r\ny", "\r", " ", 'a"b', '"q"']),
+)
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(st.lists(cell, min_size=1, max_size=4), max_size=12),
+    quoting=st.sampled_from(["minimal", "all"]),
+    eol=st.sampled_from(["\r\n", "\n", "\r"]),
+    junk=st.lists(st.sampled_from(['"', ",", "\n", "\r", "x"]), max_size=3),
+)
+def test_fast_path_equals_exact_parser(
+    tmp_path: Path, rows: list[list[str]], quoting: str, eol: str, junk: list[str]
+) -> None:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    q = csv.QUOTE_ALL if quoting == "all" else csv.QUOTE_MINIMAL
+    csv.writer(buf, lineterminator=eol, quoting=q).writerows([["A", "B", "C"], *rows])
+    p = write(tmp_path, (buf.getvalue() + "".join(junk)).encode("utf-8"), "prop.csv")
+    both(p)
