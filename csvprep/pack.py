@@ -481,6 +481,7 @@ def pack(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     done = False
     batcher = Batcher(tmp, p, sets, max_rows, max_zip_bytes, compression)
+    rejects: Rejects | None = None
     try:
         builder = ReportBuilder(keep=keep)
         builder.add_file_issues(p.file_issues)
@@ -529,6 +530,8 @@ def pack(
         done = True
     finally:
         if not done:
+            if rejects is not None:
+                rejects.close()
             batcher.abandon()
             shutil.rmtree(tmp, ignore_errors=True)
     paths = PackPaths(out, out / MANIFEST, out / REJECTS)

@@ -391,3 +391,19 @@ def test_manifest_has_no_run_specific_values(contacts: tuple[Path, ModuleSchema]
     assert doc["input"]["size"] == path.stat().st_size
     assert doc["rejects"]["rows"] == result.totals.rows_rejected
     assert io.StringIO(text).read().endswith("\n")
+
+
+def test_malformed_rows_go_to_rejects_as_they_came(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_bytes(b"Last_Name,Email\r\nA,a@b.co\r\nB,b@c.co,extra\r\nC\r\nD,d@e.co\r\n")
+    result = csvprep.pack(path, tmp_path / "out", module="Contacts")
+    assert (result.totals.rows_packed, result.totals.rows_rejected) == (2, 2)
+    with open(result.paths.rejects, encoding="utf-8", newline="") as f:
+        rej = list(csv.reader(f))
+    assert [r[0] for r in rej[1:]] == ["3", "4"]
+    assert rej[1][2:] == ["B", "b@c.co", "extra"] and rej[2][2:] == ["C"]
+    assert all("field-count" in r[1] for r in rej[1:])
+    assert list(iter_zip_rows(result.paths.out_dir / "Contacts_0001.zip"))[1:] == [
+        ["A", "a@b.co"],
+        ["D", "d@e.co"],
+    ]
