@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import csv
 import sys
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import IO
 
 from csvprep.encoding import undecodable
@@ -34,78 +32,65 @@ class PhysicalLines:
     """The physical lines (``\\r\\n``, ``\\n`` or ``\\r`` ends kept) of ``f[start:end]``, decoded as UTF-8.
 
     Splits bytes before decoding, so a bad byte is reported at its exact offset (CR and LF never occur
-    inside a UTF-8 multi-byte sequence). Tracks what the csv reader pulled for the current record.
+    inside a UTF-8 multi-byte sequence). ``pos`` is the byte offset after the last line handed out,
+    ``start`` that of the current record (see :meth:`mark`), ``eof`` whether the input ran out.
     """
 
     def __init__(self, f: IO[bytes], start: int, end: int, name: str, chunk: int = LINE_CHUNK) -> None:
-        self.f, self.end, self.name, self.chunk = f, end, name, chunk
-        self.read_pos = start
-        self.pos = start
-        """Byte offset of the next line to hand out."""
-        self._buf: deque[bytes] = deque()
-        self._carry = b""
+        self.pos = self.start = start
         self.row = 0
         self.eof = False
-        self.first_end = 0
-        self.first_text: str | None = None
+        # A generator, not a __next__ method: the csv reader pulls a million lines through it.
+        self._lines = self._generate(f, start, end, name, chunk)
 
     def mark(self, row: int) -> None:
         """A new record (spreadsheet ``row``) starts with the next line."""
-        self.row, self.eof, self.first_text = row, False, None
+        self.row, self.eof, self.start = row, False, self.pos
 
-    def _fill(self) -> None:
-        while not self._buf and self.read_pos < self.end:
-            self.f.seek(self.read_pos)
-            data = self.f.read(min(self.chunk, self.end - self.read_pos))
-            if not data:
-                break
-            self.read_pos += len(data)
-            lines = (self._carry + data).splitlines(keepends=True)
-            self._carry = b""
-            if self.read_pos < self.end and lines:
-                last = lines[-1]
-                # An unfinished line, or a CR whose LF may be the first byte of the next chunk.
-                if not last.endswith((b"\n", b"\r")) or last.endswith(b"\r"):
-                    self._carry = lines.pop()
-            self._buf.extend(lines)
-        if not self._buf and self._carry:
-            self._buf.append(self._carry)
-            self._carry = b""
-
-    def __iter__(self) -> PhysicalLines:
-        return self
+    def __iter__(self) -> Iterator[str]:
+        return self._lines
 
     def __next__(self) -> str:
-        if not self._buf:
-            self._fill()
-            if not self._buf:
-                self.eof = True
-                raise StopIteration
-        line = self._buf.popleft()
-        offset = self.pos
-        self.pos += len(line)
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise undecodable(self.name, "UTF-8", offset + e.start, line[e.start :], self.row) from None
-        if self.first_text is None:
-            self.first_text, self.first_end = text, self.pos
-        return text
+        return next(self._lines)
+
+    def _generate(self, f: IO[bytes], start: int, end: int, name: str, chunk: int) -> Iterator[str]:
+        read_pos = pos = start
+        carry = b""
+        while read_pos < end or carry:
+            lines: list[bytes] = []
+            if read_pos < end:
+                f.seek(read_pos)
+                data = f.read(min(chunk, end - read_pos))
+                read_pos = read_pos + len(data) if data else end
+                lines = (carry + data).splitlines(keepends=True)
+                carry = b""
+                if read_pos < end and lines:
+                    last = lines[-1]
+                    # An unfinished line, or a CR whose LF may be the first byte of the next chunk.
+                    if not last.endswith(b"\n"):
+                        carry = lines.pop()
+            else:
+                lines, carry = [carry], b""
+            for line in lines:
+                try:
+                    text = line.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise undecodable(name, "UTF-8", pos + e.start, line[e.start :], self.row) from None
+                pos += len(line)
+                self.pos = pos
+                yield text
+        self.eof = True
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One record: its spreadsheet row, its fields, and why it is malformed (None when it is not)."""
-
-    row: int
-    fields: list[str]
-    code: str | None = None
+Record = tuple[int, list[str], str | None, int]
+"""A record: its spreadsheet row, its fields, why it is malformed (None when it is not), and the byte
+offset reached after it."""
 
 
 def records(
     f: IO[bytes], start: int, end: int, *, width: int, delimiter: str, first_row: int, name: str
-) -> Iterator[tuple[Record, int]]:
-    """Every record of ``f[start:end]`` with the byte offset reached after it."""
+) -> Iterator[Record]:
+    """Every record of ``f[start:end]``."""
     row, pos = first_row, start
     while pos < end:
         lines = PhysicalLines(f, pos, end, name)
@@ -120,13 +105,16 @@ def records(
             except StopIteration:
                 break
             if lines.eof:
-                # The reader ran out of input inside quotes: the quote opened on this record's first line.
-                first = next(csv.reader([lines.first_text or ""], delimiter=delimiter, strict=False), [])
-                yield Record(row, first, "unclosed-quote"), lines.first_end
+                # The reader ran out of input inside quotes: the quote opened on this record's first line,
+                # which is reported alone; reading goes on after it.
+                first_line = PhysicalLines(f, lines.start, end, name)
+                text = next(first_line, "")
+                first = next(csv.reader([text], delimiter=delimiter, strict=False), [])
+                yield row, first, "unclosed-quote", first_line.pos
                 row += 1
-                pos = lines.first_end
+                pos = first_line.pos
                 break
             if not fields:
                 fields = [""] * width
-            yield Record(row, fields, None if len(fields) == width else "field-count"), lines.pos
+            yield row, fields, None if len(fields) == width else "field-count", lines.pos
             row += 1

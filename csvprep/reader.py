@@ -98,6 +98,7 @@ class Table:
 DELIMITERS = (",", ";", "\t", "|", ":")
 """Delimiters sniffed from the header (Zoho itself takes the first, ``;``, ``|`` and ``:``)."""
 _API_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?")
+_SEP_LINE = re.compile(r"sep=([^\r\n\"])")
 _DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", ":": "colon"}
 
 
@@ -185,15 +186,15 @@ class _BatchBuilder:
         return len(self.rows) + len(self.bad) >= self.size
 
     def _frame(self) -> pd.DataFrame:
-        n, width = len(self.rows), len(self.keys)
-        if not n:
+        width = len(self.keys)
+        if not self.rows:
             frame = empty_frame(self.keys)
         else:
+            # One array in record order, then a gather per column: converting each column's strided slice
+            # of the list instead reads the strings out of order and is 3x slower (cache misses).
             flat = pa.array(self.flat, type=pa.string())
-            cols = [
-                flat if width == 1 else flat.take(pa.array(np.arange(j, n * width, width)))
-                for j in range(width)
-            ]
+            n = len(self.rows)
+            cols = [flat.take(pa.array(np.arange(j, n * width, width))) for j in range(width)]
             frame = pa.table(cols, names=self.keys).to_pandas()
         frame.index = pd.Index(self.rows, dtype="int64")
         return frame
@@ -275,14 +276,17 @@ def _ends_in_open_quote(src: _Source, last_value: str) -> bool:
 def _exact_batches(src: _Source, skip: int, batch_rows: int) -> Iterator[Batch]:
     """The exact parser from the first record, the first ``skip`` records (already delivered) skipped."""
     builder = _BatchBuilder(src.keys, batch_rows)
-    for rec, pos in csvparse.records(
+    left = batch_rows
+    for row, fields, code, pos in csvparse.records(
         src.file, src.start, src.end, width=len(src.keys), delimiter=src.delimiter, first_row=2, name=src.name
     ):
         if skip:
             skip -= 1
             continue
-        builder.add(rec.row, rec.fields, rec.code)
-        if builder.full:
+        builder.add(row, fields, code)
+        left -= 1
+        if not left:
+            left = batch_rows
             batch = builder.take(int(pos * src.scale))
             if batch is not None:
                 yield batch
@@ -368,7 +372,15 @@ def open_csv(
             f.close()
         lines = csvparse.PhysicalLines(data, start, data_size, name)
         lines.mark(1)
-        delim = delim_opt or sniff_delimiter(next(lines, "").rstrip("\r\n"))
+        first = next(lines, "").rstrip("\r\n")
+        how = "--delimiter" if delim_opt else "detected from the header"
+        directive = _SEP_LINE.fullmatch(first)
+        if directive:
+            # Excel's "sep=;" line names the delimiter and is not a row (Excel does not show it).
+            start = lines.pos
+            how = "--delimiter" if delim_opt else "from Excel's sep= line"
+            first = next(lines, "").rstrip("\r\n")
+        delim = delim_opt or (directive.group(1) if directive else sniff_delimiter(first))
         lines = csvparse.PhysicalLines(data, start, data_size, name)
         lines.mark(1)
         header = next(csv.reader(lines, delimiter=delim, strict=False), [])
@@ -387,8 +399,7 @@ def open_csv(
             data.close()
         raise
     notes = [enc.note] if enc.note else []
-    if delim != ",":
-        how = "--delimiter" if delim_opt else "detected from the header"
+    if delim != "," or directive:
         notes.append(f"delimiter: {_DELIMITER_NAMES.get(delim, repr(delim))} ({how})")
     keys = unique_keys(header)
     src = _Source(data, name, body, end, keys, delim, size / data_size if data_size else 1.0)

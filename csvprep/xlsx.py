@@ -103,15 +103,15 @@ class Sheet:
             + (f" (of {len(self.sheets)}: {', '.join(self.sheets)})" if len(self.sheets) > 1 else "")
         ]
         if c.dates:
-            out.append(f"{c.dates} Excel date cells written as yyyy-MM-dd")
+            out.append(f"Excel dates written as yyyy-MM-dd ({c.dates} cells)")
         if c.datetimes:
             out.append(
-                f"{c.datetimes} Excel date-time cells written as yyyy-MM-ddTHH:mm:ss, without the UTC "
-                "offset Zoho needs (e.g. +05:30)"
+                f"Excel date-times written as yyyy-MM-ddTHH:mm:ss, without the UTC offset Zoho needs, "
+                f"e.g. +05:30 ({c.datetimes} cells)"
             )
         if c.lossy_numbers:
             out.append(
-                f"{c.lossy_numbers} numbers have more than {EXACT_DIGITS} digits, which Excel does "
+                f"numbers with more than {EXACT_DIGITS} digits ({c.lossy_numbers} cells), which Excel does "
                 f"not keep (first at {', '.join(c.lossy_cells)}): format IDs and phone numbers as "
                 "Text in Excel and re-enter them"
             )

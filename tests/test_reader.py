@@ -164,6 +164,12 @@ def test_labels_with_spaces_still_sniff(tmp_path: Path) -> None:
     assert table.delimiter == ";" and table.header == ["Last Name", "Email, work", "Phone"]
 
 
+def test_excel_sep_line_names_the_delimiter_and_is_no_row(tmp_path: Path) -> None:
+    table, rows, _ = both(write(tmp_path, codecs.BOM_UTF8 + b"sep=;\r\nLast_Name;Note\r\nx;a,b\r\n"))
+    assert table.header == ["Last_Name", "Note"] and rows == {2: ["x", "a,b"]}
+    assert table.delimiter == ";" and any("sep=" in n for n in table.notes)
+
+
 def test_delimiter_option(tmp_path: Path) -> None:
     p = write(tmp_path, b"Last_Name|A;B\nx|1;2\n")
     table, rows, _ = both(p, delimiter="|")
