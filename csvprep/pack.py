@@ -1,34 +1,25 @@
 """``pack``: validate like ``check``, then write the good rows into upload-ready ZIP batches.
 
-Each batch is ``<Module>_<NNNN>.zip`` holding one UTF-8 CSV (no BOM, RFC 4180, every value quoted, CRLF
-records; header = the mapped columns) with at most ``max_rows`` records and at most ``max_zip_bytes`` of ZIP
-(25,000 records and 25 MB: ``../shared/reference/zoho-rules.md`` §2.1), beside its create-job request
-``<Module>_<NNNN>.job.json`` (§2.3, see :mod:`csvprep.jobspec`). Every row with an error goes to
-``rejects.csv`` as it came in, behind two columns ``_csvprep_row`` and ``_csvprep_errors`` that the engine
-ignores (:data:`csvprep.engine.RESERVED_COLUMNS`), so the fixed file can be packed again as it is.
-``manifest.json`` accounts for every row: the input's checksum, the options, each batch's source rows,
+Output (one directory): ``<Module>_<NNNN>.zip`` batches, each with one UTF-8 CSV of at most ``max_rows``
+records in at most ``max_zip_bytes`` of ZIP, and its create-job request ``<Module>_<NNNN>.job.json``
+(:mod:`csvprep.batches`, :mod:`csvprep.jobspec`; limits and keys from ``../shared/reference/zoho-rules.md``
+§2.1 and §2.3); ``rejects.csv`` with every row that has an error (:mod:`csvprep.rejects`); and
+``manifest.json``, which accounts for every row: the input's checksum, the options, each batch's source rows,
 sizes and checksum, the totals and the API credits (500 a job, §2.1).
 
-It streams: good rows go into the open batch in chunks of at most :data:`CHUNK_ROWS` rows or about
-:data:`CHUNK_BYTES` of cells, cut from the data itself (not from how the input was read), so the same rows
-and options give the same bytes. Each chunk's compressed size is measured before it is taken
-(:mod:`csvprep.zipstream`); a chunk that would take the ZIP over the limit is cut by bisection to the rows
-that fit, and the batch closes there. Everything is written in a temporary directory beside the output
-directory and renamed into place at the end: an interrupted run leaves no half-written batch set.
+The input is validated exactly as ``check`` does (same plan, validator and batch loop), so the rows rejected
+are the rows ``check`` reports with errors, and the result carries the same report. Everything is written
+in a temporary directory beside the output directory and renamed into place at the end: an interrupted run
+leaves no half-written batch set.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 import os
 import re
 import shutil
 import tempfile
-import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,53 +27,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pcsv
 
-from csvprep import codes
 from csvprep.api import Progress, Source, make_job
+from csvprep.batches import MANIFEST, Batcher, PackedBatch, dump_json, iter_zip_rows, sha256_file
 from csvprep.codes import Severity
-from csvprep.engine import RESERVED_COLUMNS, Judged, Operation, Plan, Validator, judge, plan
+from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
 from csvprep.errors import UsageError
-from csvprep.jobspec import ColumnSet, column_sets, describe_sets, job_request
+from csvprep.jobspec import ColumnSet, column_sets, describe_sets
 from csvprep.reader import open_table
+from csvprep.rejects import Rejects, reason
 from csvprep.report import Report, ReportBuilder
 from csvprep.schema import ModuleSchema, shipped_modules
-from csvprep.zipstream import ZipStream
+
+__all__ = ["PackResult", "PackTotals", "iter_zip_rows", "pack"]
 
 MAX_ROWS = 25_000
 MAX_ZIP_BYTES = 25 * 1024 * 1024
 CREDITS_PER_JOB = 500
-CHUNK_ROWS = 1024
-CHUNK_BYTES = 2 << 20
 REJECTS = "rejects.csv"
-MANIFEST = "manifest.json"
-EOL = "\r\n"
-_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, quoting_style="needed", eol=EOL)
-
-
-@dataclass(frozen=True, slots=True)
-class PackedFile:
-    """One ZIP and its job request."""
-
-    zip: str
-    job: str
-    csv: str
-    columns: int
-    csv_bytes: int
-    zip_bytes: int
-    zip_sha256: str
-
-
-@dataclass(frozen=True, slots=True)
-class PackedBatch:
-    """Consecutive good rows sent together: one ZIP per column set (one unless the file has > 200)."""
-
-    number: int
-    rows: int
-    source_rows: tuple[tuple[int, int], ...]
-    """The spreadsheet rows it holds, as inclusive ranges."""
-    files: tuple[PackedFile, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,266 +81,7 @@ class PackResult:
         return 1 if self.blocked or self.totals.rows_rejected else 0
 
 
-# --- good rows → batches ------------------------------------------------------------------------------
-
-
 _MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
-_PAIR = re.compile(r"\[\s+(-?\d+),\s+(-?\d+)\s+\]")
-
-
-def dump_json(doc: Any) -> str:
-    """Indented JSON with each row range ``[start, end]`` on one line."""
-    return _PAIR.sub(r"[\1, \2]", json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
-
-
-def _ranges(rows: np.ndarray) -> tuple[tuple[int, int], ...]:
-    if not len(rows):
-        return ()
-    breaks = np.flatnonzero(np.diff(rows) != 1)
-    starts = np.concatenate([[0], breaks + 1])
-    ends = np.concatenate([breaks, [len(rows) - 1]])
-    return tuple((int(rows[s]), int(rows[e])) for s, e in zip(starts, ends, strict=True))
-
-
-def _csv_line(cells: Sequence[str]) -> bytes:
-    buf = io.StringIO()
-    csv.writer(buf, lineterminator=EOL).writerow(cells)
-    return buf.getvalue().encode("utf-8")
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
-def _row_bytes(table: pa.Table) -> np.ndarray:
-    total = np.zeros(table.num_rows, dtype=np.int64)
-    for col in table.columns:
-        total += pc.binary_length(col).to_numpy(zero_copy_only=False)
-    return total
-
-
-class _OpenBatch:
-    def __init__(self, number: int, streams: list[ZipStream]) -> None:
-        self.number = number
-        self.streams = streams
-        self.rows = 0
-        self.row_parts: list[np.ndarray] = []
-
-
-class Batcher:
-    """Takes good rows in order and cuts them into batches that keep both limits."""
-
-    def __init__(
-        self, out: Path, plan: Plan, sets: Sequence[ColumnSet], max_rows: int, max_zip_bytes: int, level: int
-    ) -> None:
-        self.out, self.plan, self.sets = out, plan, tuple(sets)
-        self.max_rows, self.limit, self.level = max_rows, max_zip_bytes, level
-        self.stem = re.sub(r"[^A-Za-z0-9_.-]", "_", plan.job.schema.module) or "Module"
-        self.pending: list[tuple[pa.Table, np.ndarray, np.ndarray]] = []
-        self.open: _OpenBatch | None = None
-        self.done: list[PackedBatch] = []
-        self.rows = 0
-
-    def add(self, table: pa.Table, rows: np.ndarray) -> None:
-        """Queue good rows (columns = every mapped column key, in input order)."""
-        if table.num_rows:
-            self.pending.append((table, rows, _row_bytes(table)))
-            self._drain(final=False)
-
-    def finish(self) -> list[PackedBatch]:
-        self._drain(final=True)
-        if self.open is not None:
-            self._close()
-        return self.done
-
-    def abandon(self) -> None:
-        if self.open is not None:
-            for s in self.open.streams:
-                s.abandon()
-
-    def _drain(self, final: bool) -> None:
-        if not self.pending:
-            return
-        table = pa.concat_tables([t for t, _, _ in self.pending])
-        rows = np.concatenate([r for _, r, _ in self.pending])
-        sizes = np.concatenate([s for _, _, s in self.pending])
-        self.pending = []
-        start = 0
-        n = len(rows)
-        cum = np.cumsum(sizes)
-        while start < n:
-            base = cum[start - 1] if start else 0
-            by_bytes = int(np.searchsorted(cum, base + CHUNK_BYTES, side="left")) + 1
-            end = min(start + CHUNK_ROWS, by_bytes, n)
-            full = end - start == CHUNK_ROWS or cum[end - 1] - base >= CHUNK_BYTES
-            if not full and not final:
-                break
-            self._write(table.slice(start, end - start), rows[start:end])
-            start = end
-        if start < n:
-            self.pending = [(table.slice(start), rows[start:], sizes[start:])]
-
-    def _csv(self, table: pa.Table, cs: ColumnSet) -> bytes:
-        buf = io.BytesIO()
-        pcsv.write_csv(table.select(cs.keys), buf, _CSV_OPTIONS)
-        return buf.getvalue()
-
-    def _try(self, table: pa.Table) -> list[Any] | None:
-        assert self.open is not None
-        streams = self.open.streams
-        attempts = [s.attempt(self._csv(table, cs)) for s, cs in zip(streams, self.sets, strict=True)]
-        ok = all(s.fits(a, self.limit) for s, a in zip(self.open.streams, attempts, strict=True))
-        return attempts if ok else None
-
-    def _write(self, table: pa.Table, rows: np.ndarray) -> None:
-        while table.num_rows:
-            if self.open is None:
-                self._open_batch()
-            ob = self.open
-            assert ob is not None
-            part = table.slice(0, min(self.max_rows - ob.rows, table.num_rows))
-            taken, attempts = part.num_rows, self._try(part)
-            if attempts is None:
-                lo, hi, attempts = 0, part.num_rows, None
-                while hi - lo > 1:
-                    mid = (lo + hi) // 2
-                    a = self._try(part.slice(0, mid))
-                    lo, hi, attempts = (mid, hi, a) if a is not None else (lo, mid, attempts)
-                taken = lo
-            if not taken:
-                if not ob.rows:
-                    raise UsageError(
-                        f"--max-zip-bytes {self.limit:,} is too small for row {int(rows[0])} "
-                        "even alone in a ZIP"
-                    )
-                self._close()
-                continue
-            assert attempts is not None
-            for s, a in zip(ob.streams, attempts, strict=True):
-                s.take(a)
-            ob.rows += taken
-            ob.row_parts.append(rows[:taken])
-            table, rows = table.slice(taken), rows[taken:]
-            if taken < part.num_rows or ob.rows == self.max_rows:
-                self._close()
-
-    def _names(self, number: int) -> list[str]:
-        stem = f"{self.stem}_{number:04d}"
-        return [stem] if len(self.sets) == 1 else [f"{stem}_cols{i + 1}" for i in range(len(self.sets))]
-
-    def _open_batch(self) -> None:
-        number = len(self.done) + 1
-        streams = []
-        for name, cs in zip(self._names(number), self.sets, strict=True):
-            s = ZipStream(self.out / f"{name}.zip", f"{name}.csv", self.level)
-            streams.append(s)
-            a = s.attempt(_csv_line(cs.header))
-            if not s.fits(a, self.limit):
-                for t in streams:
-                    t.abandon()
-                raise UsageError(f"--max-zip-bytes {self.limit:,} is too small for the header alone")
-            s.take(a)
-        self.open = _OpenBatch(number, streams)
-
-    def _close(self) -> None:
-        ob = self.open
-        assert ob is not None
-        self.open = None
-        rows = np.concatenate(ob.row_parts)
-        ranges = _ranges(rows)
-        files = []
-        for i, (name, s, cs) in enumerate(zip(self._names(ob.number), ob.streams, self.sets, strict=True)):
-            raw, size = s.close()
-            zip_path = self.out / f"{name}.zip"
-            note: dict[str, Any] = {
-                "batch": ob.number,
-                "rows": ob.rows,
-                "first_row": ranges[0][0],
-                "last_row": ranges[-1][1],
-                "source_rows": f"see {MANIFEST}",
-            }
-            if len(self.sets) > 1:
-                note["column_set"] = f"{i + 1} of {len(self.sets)}"
-            request = job_request(self.plan, cs, zip_path.name, note)
-            (self.out / f"{name}.job.json").write_text(dump_json(request), encoding="utf-8")
-            files.append(
-                PackedFile(
-                    zip_path.name,
-                    f"{name}.job.json",
-                    f"{name}.csv",
-                    len(cs.columns),
-                    raw,
-                    size,
-                    _sha256(zip_path),
-                )
-            )
-        self.rows += ob.rows
-        self.done.append(PackedBatch(ob.number, ob.rows, ranges, tuple(files)))
-
-
-# --- rows with errors → rejects.csv -----------------------------------------------------------------------
-
-
-def _reason(code: str, column: str | None, message: str) -> str:
-    return f"{code} ({column}): {message}" if column is not None else f"{code}: {message}"
-
-
-class Rejects:
-    """``rejects.csv``: ``_csvprep_row``, ``_csvprep_errors``, then the input's own columns, as they came."""
-
-    def __init__(
-        self, path: Path, header: Sequence[str], keys: Sequence[str], file_reasons: Sequence[str]
-    ) -> None:
-        self.positions = [i for i, h in enumerate(header) if h not in RESERVED_COLUMNS]
-        self.reserved = {i for i, h in enumerate(header) if h in RESERVED_COLUMNS}
-        self.keys = [keys[i] for i in self.positions]
-        self.file_reasons = list(file_reasons)
-        self.fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
-        self.w = csv.writer(self.fh, lineterminator=EOL)
-        self.w.writerow([*RESERVED_COLUMNS, *(header[i] for i in self.positions)])
-        self.rows = 0
-
-    def write(self, judged: Judged, rows: np.ndarray) -> None:
-        """Write the batch's rows with these numbers (well-formed or malformed), in row order."""
-        if not len(rows):
-            return
-        reasons = self._reasons(judged)
-        frame = judged.batch.frame
-        malformed = {m.row: m for m in judged.batch.malformed}
-        in_frame = rows[np.isin(rows, frame.index.to_numpy())]
-        values = dict(zip(in_frame.tolist(), frame.loc[in_frame, self.keys].to_numpy().tolist(), strict=True))
-        out = []
-        for r in rows.tolist():
-            why = " | ".join([*reasons.get(r, ()), *self.file_reasons])
-            if r in values:
-                cells = values[r]
-            else:
-                fields = malformed[r].fields
-                cells = [f for i, f in enumerate(fields) if i not in self.reserved]
-            out.append([r, why, *cells])
-        self.w.writerows(out)
-        self.rows += len(out)
-
-    @staticmethod
-    def _reasons(judged: Judged) -> dict[int, list[str]]:
-        issues = judged.issues
-        reasons: dict[int, list[str]] = {}
-        if not len(issues):
-            return reasons
-        sev = {c: codes.get(c).severity for c in set(issues.codes.tolist())}
-        for i, (row, col, code) in enumerate(
-            zip(issues.rows.tolist(), issues.columns.tolist(), issues.codes.tolist(), strict=True)
-        ):
-            if sev[code] == Severity.ERROR:
-                reasons.setdefault(row, []).append(_reason(code, col, issues.render(i)))
-        return reasons
-
-    def close(self) -> None:
-        self.fh.close()
 
 
 # --- the run ------------------------------------------------------------------------------------------
@@ -486,7 +189,7 @@ def pack(
         builder = ReportBuilder(keep=keep)
         builder.add_file_issues(p.file_issues)
         file_reasons = [
-            _reason(i.code, i.column, i.message) for i in p.file_issues if i.severity == Severity.ERROR
+            reason(i.code, i.column, i.message) for i in p.file_issues if i.severity == Severity.ERROR
         ]
         rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_reasons)
         keys = [c.key for c in p.mapped]
@@ -542,7 +245,7 @@ def _input_facts(source: Source) -> dict[str, Any]:
     if isinstance(source, pd.DataFrame):
         return {"name": "<DataFrame>", "size": None, "sha256": None}
     path = Path(source)
-    return {"name": path.name, "size": path.stat().st_size, "sha256": _sha256(path)}
+    return {"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}
 
 
 def _manifest(
@@ -589,7 +292,7 @@ def _manifest(
             "file": REJECTS,
             "rows": totals.rows_rejected,
             "bytes": rejects.stat().st_size,
-            "sha256": _sha256(rejects),
+            "sha256": sha256_file(rejects),
         },
         "totals": {
             "rows_in": totals.rows_in,
@@ -601,11 +304,3 @@ def _manifest(
         },
         "check": report.summary.to_dict(),
     }
-
-
-def iter_zip_rows(path: str | os.PathLike[str]) -> Iterator[list[str]]:
-    """The records of a packed ZIP (header first), read back with the csv module: for tests and audits."""
-    with zipfile.ZipFile(path) as zf:
-        (name,) = zf.namelist()
-        text = zf.read(name).decode("utf-8")
-    yield from csv.reader(io.StringIO(text, newline=""))

@@ -1,0 +1,270 @@
+"""Good rows → ZIP batches: chunks measured by their real compressed size, cut where a limit is reached.
+
+Rows arrive in input order and go into the open batch in chunks of at most :data:`CHUNK_ROWS` rows or
+about :data:`CHUNK_BYTES` of cells, cut from the data itself (not from how the input was read), so the same
+rows and options give the same bytes. Each chunk is written as CSV by ``pyarrow.csv.write_csv`` (RFC 4180:
+every value quoted, quotes doubled, CRLF records; values byte for byte as read) and its compressed size is
+measured before it is taken (:mod:`csvprep.zipstream`). A chunk that would take a ZIP over the limit is cut
+by bisection to the rows that fit, and the batch closes there; a batch also closes at ``max_rows``
+(25,000 and 25 MB: ``../shared/reference/zoho-rules.md`` §2.1). Each closed batch gets its job JSON
+(:mod:`csvprep.jobspec`).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from csvprep.engine import Plan
+from csvprep.errors import UsageError
+from csvprep.jobspec import ColumnSet, job_request
+from csvprep.zipstream import ZipStream
+
+CHUNK_ROWS = 1024
+CHUNK_BYTES = 2 << 20
+MANIFEST = "manifest.json"
+EOL = "\r\n"
+_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, quoting_style="needed", eol=EOL)
+
+
+@dataclass(frozen=True, slots=True)
+class PackedFile:
+    """One ZIP and its job request."""
+
+    zip: str
+    job: str
+    csv: str
+    columns: int
+    csv_bytes: int
+    zip_bytes: int
+    zip_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class PackedBatch:
+    """Consecutive good rows sent together: one ZIP per column set (one unless the file has > 200)."""
+
+    number: int
+    rows: int
+    source_rows: tuple[tuple[int, int], ...]
+    """The spreadsheet rows it holds, as inclusive ranges."""
+    files: tuple[PackedFile, ...]
+
+
+_PAIR = re.compile(r"\[\s+(-?\d+),\s+(-?\d+)\s+\]")
+
+
+def dump_json(doc: Any) -> str:
+    """Indented JSON with each row range ``[start, end]`` on one line."""
+    return _PAIR.sub(r"[\1, \2]", json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+
+
+def _ranges(rows: np.ndarray) -> tuple[tuple[int, int], ...]:
+    if not len(rows):
+        return ()
+    breaks = np.flatnonzero(np.diff(rows) != 1)
+    starts = np.concatenate([[0], breaks + 1])
+    ends = np.concatenate([breaks, [len(rows) - 1]])
+    return tuple((int(rows[s]), int(rows[e])) for s, e in zip(starts, ends, strict=True))
+
+
+def _csv_line(cells: Sequence[str]) -> bytes:
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=EOL).writerow(cells)
+    return buf.getvalue().encode("utf-8")
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _row_bytes(table: pa.Table) -> np.ndarray:
+    total = np.zeros(table.num_rows, dtype=np.int64)
+    for col in table.columns:
+        total += pc.binary_length(col).to_numpy(zero_copy_only=False)
+    return total
+
+
+class _OpenBatch:
+    def __init__(self, number: int, streams: list[ZipStream]) -> None:
+        self.number = number
+        self.streams = streams
+        self.rows = 0
+        self.row_parts: list[np.ndarray] = []
+
+
+class Batcher:
+    """Takes good rows in order and cuts them into batches that keep both limits."""
+
+    def __init__(
+        self, out: Path, plan: Plan, sets: Sequence[ColumnSet], max_rows: int, max_zip_bytes: int, level: int
+    ) -> None:
+        self.out, self.plan, self.sets = out, plan, tuple(sets)
+        self.max_rows, self.limit, self.level = max_rows, max_zip_bytes, level
+        self.stem = re.sub(r"[^A-Za-z0-9_.-]", "_", plan.job.schema.module) or "Module"
+        self.pending: list[tuple[pa.Table, np.ndarray, np.ndarray]] = []
+        self.open: _OpenBatch | None = None
+        self.done: list[PackedBatch] = []
+        self.rows = 0
+
+    def add(self, table: pa.Table, rows: np.ndarray) -> None:
+        """Queue good rows (columns = every mapped column key, in input order)."""
+        if table.num_rows:
+            self.pending.append((table, rows, _row_bytes(table)))
+            self._drain(final=False)
+
+    def finish(self) -> list[PackedBatch]:
+        self._drain(final=True)
+        if self.open is not None:
+            self._close()
+        return self.done
+
+    def abandon(self) -> None:
+        if self.open is not None:
+            for s in self.open.streams:
+                s.abandon()
+
+    def _drain(self, final: bool) -> None:
+        if not self.pending:
+            return
+        table = pa.concat_tables([t for t, _, _ in self.pending])
+        rows = np.concatenate([r for _, r, _ in self.pending])
+        sizes = np.concatenate([s for _, _, s in self.pending])
+        self.pending = []
+        start = 0
+        n = len(rows)
+        cum = np.cumsum(sizes)
+        while start < n:
+            base = cum[start - 1] if start else 0
+            by_bytes = int(np.searchsorted(cum, base + CHUNK_BYTES, side="left")) + 1
+            end = min(start + CHUNK_ROWS, by_bytes, n)
+            full = end - start == CHUNK_ROWS or cum[end - 1] - base >= CHUNK_BYTES
+            if not full and not final:
+                break
+            self._write(table.slice(start, end - start), rows[start:end])
+            start = end
+        if start < n:
+            self.pending = [(table.slice(start), rows[start:], sizes[start:])]
+
+    def _csv(self, table: pa.Table, cs: ColumnSet) -> bytes:
+        buf = io.BytesIO()
+        pcsv.write_csv(table.select(cs.keys), buf, _CSV_OPTIONS)
+        return buf.getvalue()
+
+    def _try(self, table: pa.Table) -> list[Any] | None:
+        assert self.open is not None
+        streams = self.open.streams
+        attempts = [s.attempt(self._csv(table, cs)) for s, cs in zip(streams, self.sets, strict=True)]
+        ok = all(s.fits(a, self.limit) for s, a in zip(self.open.streams, attempts, strict=True))
+        return attempts if ok else None
+
+    def _write(self, table: pa.Table, rows: np.ndarray) -> None:
+        while table.num_rows:
+            if self.open is None:
+                self._open_batch()
+            ob = self.open
+            assert ob is not None
+            part = table.slice(0, min(self.max_rows - ob.rows, table.num_rows))
+            taken, attempts = part.num_rows, self._try(part)
+            if attempts is None:
+                lo, hi, attempts = 0, part.num_rows, None
+                while hi - lo > 1:
+                    mid = (lo + hi) // 2
+                    a = self._try(part.slice(0, mid))
+                    lo, hi, attempts = (mid, hi, a) if a is not None else (lo, mid, attempts)
+                taken = lo
+            if not taken:
+                if not ob.rows:
+                    raise UsageError(
+                        f"--max-zip-bytes {self.limit:,} is too small for row {int(rows[0])} "
+                        "even alone in a ZIP"
+                    )
+                self._close()
+                continue
+            assert attempts is not None
+            for s, a in zip(ob.streams, attempts, strict=True):
+                s.take(a)
+            ob.rows += taken
+            ob.row_parts.append(rows[:taken])
+            table, rows = table.slice(taken), rows[taken:]
+            if taken < part.num_rows or ob.rows == self.max_rows:
+                self._close()
+
+    def _names(self, number: int) -> list[str]:
+        stem = f"{self.stem}_{number:04d}"
+        return [stem] if len(self.sets) == 1 else [f"{stem}_cols{i + 1}" for i in range(len(self.sets))]
+
+    def _open_batch(self) -> None:
+        number = len(self.done) + 1
+        streams = []
+        for name, cs in zip(self._names(number), self.sets, strict=True):
+            s = ZipStream(self.out / f"{name}.zip", f"{name}.csv", self.level)
+            streams.append(s)
+            a = s.attempt(_csv_line(cs.header))
+            if not s.fits(a, self.limit):
+                for t in streams:
+                    t.abandon()
+                raise UsageError(f"--max-zip-bytes {self.limit:,} is too small for the header alone")
+            s.take(a)
+        self.open = _OpenBatch(number, streams)
+
+    def _close(self) -> None:
+        ob = self.open
+        assert ob is not None
+        self.open = None
+        rows = np.concatenate(ob.row_parts)
+        ranges = _ranges(rows)
+        files = []
+        for i, (name, s, cs) in enumerate(zip(self._names(ob.number), ob.streams, self.sets, strict=True)):
+            raw, size = s.close()
+            zip_path = self.out / f"{name}.zip"
+            note: dict[str, Any] = {
+                "batch": ob.number,
+                "rows": ob.rows,
+                "first_row": ranges[0][0],
+                "last_row": ranges[-1][1],
+                "source_rows": f"see {MANIFEST}",
+            }
+            if len(self.sets) > 1:
+                note["column_set"] = f"{i + 1} of {len(self.sets)}"
+            request = job_request(self.plan, cs, zip_path.name, note)
+            (self.out / f"{name}.job.json").write_text(dump_json(request), encoding="utf-8")
+            files.append(
+                PackedFile(
+                    zip_path.name,
+                    f"{name}.job.json",
+                    f"{name}.csv",
+                    len(cs.columns),
+                    raw,
+                    size,
+                    sha256_file(zip_path),
+                )
+            )
+        self.rows += ob.rows
+        self.done.append(PackedBatch(ob.number, ob.rows, ranges, tuple(files)))
+
+
+def iter_zip_rows(path: str | os.PathLike[str]) -> Iterator[list[str]]:
+    """The records of a packed ZIP (header first), read back with the csv module: for tests and audits."""
+    with zipfile.ZipFile(path) as zf:
+        (name,) = zf.namelist()
+        text = zf.read(name).decode("utf-8")
+    yield from csv.reader(io.StringIO(text, newline=""))
