@@ -407,3 +407,17 @@ def test_malformed_rows_go_to_rejects_as_they_came(tmp_path: Path) -> None:
         ["A", "a@b.co"],
         ["D", "d@e.co"],
     ]
+
+
+def test_interrupted_run_leaves_nothing(contacts: tuple[Path, ModuleSchema], tmp_path: Path) -> None:
+    path, schema = contacts
+    calls: list[tuple[int, int]] = []
+
+    def progress(rows: int, done: int) -> None:
+        calls.append((rows, done))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        csvprep.pack(path, tmp_path / "out", schema=schema, max_rows=100, progress=progress)
+    assert calls and calls[0][0] > 0
+    assert list(tmp_path.iterdir()) == []
