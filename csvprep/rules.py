@@ -17,10 +17,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -233,11 +235,37 @@ def _calendar_ok(s: pd.Series) -> pd.Series:
     return ok
 
 
+_Y_M_D = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_M_D_Y = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+
+
+def _numeric_readings(v: str) -> set[date] | None:
+    """What dateutil makes of ``y-a-b`` / ``a/b/y`` with either ``dayfirst``: every valid (month, day)
+    of (a, b) and (b, a). 40x cheaper than two dateutil parses; a test holds it equal to dateutil.
+    None for any other shape."""
+    m = _Y_M_D.fullmatch(v)
+    if m:
+        y, a, b = (int(x) for x in m.groups())
+    else:
+        m = _M_D_Y.fullmatch(v)
+        if m is None:
+            return None
+        a, b, y = (int(x) for x in m.groups())
+    out = set()
+    for month, day in ((a, b), (b, a)):
+        try:
+            out.add(date(y, month, day))
+        except ValueError:
+            continue
+    return out
+
+
 def _date_hint(value: str) -> Mapping[str, object]:
     """Suggest the ISO form of a loose date when dateutil reads it one way only."""
     v = value.strip()
-    readings = set()
-    for dayfirst in (False, True):
+    fast = _numeric_readings(v)
+    readings = fast if fast is not None else set()
+    for dayfirst in (False, True) if fast is None else ():
         try:
             readings.add(dateparser.parse(v, dayfirst=dayfirst, yearfirst=bool(re.match(r"\d{4}", v))).date())
         except (ValueError, OverflowError):
@@ -479,3 +507,172 @@ def control_rule() -> Rule:
 def describe(rule: Rule, value: str) -> dict[str, Any]:
     """Message fields of ``rule`` for one failing ``value``."""
     return rule.message_fields(value)
+
+
+# --- fast acceptance: one cheap pass that clears most cells of a column ----------------------------
+#
+# Running every rule on every cell costs one vectorised pass per rule (5 ms per rule per 30k cells).
+# Most cells are fine, so each data type also has an *accept* test: a single pass (an anchored RE2
+# pattern or a byte length taken from the Arrow offsets) that holds only for cells that pass every one of
+# the type's rules. The engine runs the rules, in order, only on the cells the accept test leaves (about
+# 1-10%), so each cell still reports exactly the first rule it fails. Accept tests may be stricter than
+# the rules (dates on the 29th-31st go to the calendar rule), never looser: a property test holds them
+# to that.
+
+Accept = Callable[[pa.Array], np.ndarray]
+"""Column (an Arrow string array) → bool array: True where every rule of the type surely passes."""
+
+
+def _np(mask: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def byte_lengths(arr: pa.Array) -> np.ndarray:
+    """UTF-8 byte length of each cell, from the offsets only."""
+    return np.asarray(pc.binary_length(arr).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def accept_pattern(pattern: str, max_bytes: int | None = None) -> Accept:
+    """Cells that are empty or fully match ``pattern`` (RE2) and, if given, hold at most ``max_bytes``.
+
+    A cell of at most ``max_bytes`` bytes has at most that many characters, so the byte bound is a
+    sufficient test for a character limit.
+    """
+    regex = f"^(?:{pattern})?$"
+
+    def accept(arr: pa.Array) -> np.ndarray:
+        ok = _np(pc.match_substring_regex(arr, regex))
+        if max_bytes is not None:
+            ok &= byte_lengths(arr) <= max_bytes
+        return ok
+
+    return accept
+
+
+def accept_max_bytes(limit: int) -> Accept:
+    def accept(arr: pa.Array) -> np.ndarray:
+        return byte_lengths(arr) <= limit
+
+    return accept
+
+
+def accept_digits(max_digits: int, plus: bool = False) -> Accept:
+    """Empty, or 1 to ``max_digits`` ASCII digits (after an optional leading ``+`` when ``plus``).
+
+    ``ascii_is_decimal`` is a tenth of the cost of the equivalent RE2 pattern.
+    """
+
+    def accept(arr: pa.Array) -> np.ndarray:
+        n = byte_lengths(arr)
+        body = arr
+        if plus:
+            signed = pc.starts_with(arr, "+")
+            body = pc.if_else(signed, pc.utf8_slice_codeunits(arr, 1), arr)
+        return (_np(pc.ascii_is_decimal(body)) & (n <= max_digits)) | (n == 0)
+
+    return accept
+
+
+def _accept_email(limit: int) -> Accept:
+    def accept(arr: pa.Array) -> np.ndarray:
+        ok = byte_lengths(arr) <= limit
+        ok &= _np(pc.match_substring_regex(arr, f"^(?:{STRICT_EMAIL})?$"))
+        ok &= ~_np(pc.match_substring_regex(arr, _EMAIL_DOUBT))
+        return ok
+
+    return accept
+
+
+def _accept_in(values: tuple[str, ...]) -> Accept:
+    value_set = pa.array([*values, ""], pa.string())
+
+    def accept(arr: pa.Array) -> np.ndarray:
+        return _np(pc.is_in(arr, value_set=value_set))
+
+    return accept
+
+
+def _quote_re2(value: str) -> str | None:
+    """A literal for an RE2 pattern (``\\Q...\\E``), or None when the value cannot be quoted so."""
+    return None if "\\E" in value else f"\\Q{value}\\E"
+
+
+def _accept_multi(allowed: tuple[str, ...]) -> Accept | None:
+    if not allowed:
+        return accept_pattern(r"[^;]+(?:;[^;]+)*")
+    items = [_quote_re2(v) for v in allowed if v]
+    if any(i is None for i in items) or not items:
+        return None
+    item = "(?:" + "|".join(i for i in items if i) + ")"
+    return accept_pattern(f"{item}(?:;{item})*")
+
+
+# Day 29-31 cells go to the calendar rule; the pattern clears days 01-28 of any month.
+_SAFE_DATE = r"\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])"
+
+
+def _accept_number(f: FieldSpec, whole: bool) -> Accept:
+    limit = f.max_length or 16
+    if whole or not f.max_decimals:
+        return accept_digits(limit)  # negative numbers go to the rules
+    return accept_pattern(rf"-?\d{{1,{limit}}}(?:\.\d{{1,{f.max_decimals}}})?")
+
+
+ACCEPTS: dict[str, Callable[[FieldSpec], Accept | None]] = {
+    "text": lambda f: accept_max_bytes(f.max_length or 255),
+    "textarea": lambda f: accept_max_bytes(f.max_length or 255),
+    "autonumber": lambda f: accept_max_bytes(f.max_length or 255),
+    "email": lambda f: _accept_email(f.max_length or 100),
+    "phone": lambda f: accept_digits(f.max_length or 30, plus=True),
+    "website": lambda f: accept_pattern(URL, f.max_length or 255),
+    "picklist": lambda f: _accept_in(f.picklist) if f.picklist else None,
+    "multiselectpicklist": lambda f: _accept_multi(f.picklist),
+    "date": lambda f: accept_pattern(_SAFE_DATE),
+    "datetime": lambda f: accept_pattern(rf"{_SAFE_DATE}T{TIME}{OFFSET}"),
+    "integer": lambda f: _accept_number(f, whole=True),
+    "bigint": lambda f: _accept_number(f, whole=True),
+    "currency": lambda f: _accept_number(f, whole=False),
+    "double": lambda f: _accept_number(f, whole=False),
+    "percent": lambda f: _accept_number(f, whole=False),
+    "boolean": lambda f: _accept_in(("true", "false", "TRUE", "FALSE", "True", "False")),
+    "lookup": lambda f: accept_record_id(),
+    "ownerlookup": lambda f: accept_record_id(),
+}
+
+
+def accept_for(f: FieldSpec) -> Accept | None:
+    """The accept test of a field's type rules (:func:`rules_for`); None when there is none."""
+    factory = ACCEPTS.get(f.data_type)
+    return factory(f) if factory is not None else None
+
+
+def accept_record_id() -> Accept:
+    """Accept test of :func:`record_id_rules` (``RECORD_ID``: 1 to 19 digits)."""
+    return accept_digits(19)
+
+
+def accept_required(arr: pa.Array) -> np.ndarray:
+    """Accept test of :func:`required`: not empty."""
+    return byte_lengths(arr) > 0
+
+
+_CONTROL_FREE = bytes(b for b in range(256) if not re.fullmatch(CONTROL.encode(), bytes([b])))
+
+
+def has_control(arr: pa.Array) -> bool:
+    """Whether any cell holds a control character (one pass over the column's bytes)."""
+    if not len(arr):
+        return False
+    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    width = 8 if wide else 4
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(arr) + 1,
+                            offset=arr.offset * width)
+    data = arr.buffers()[2]
+    if data is None:
+        return False
+    start, end = int(offsets[0]), int(offsets[-1])
+    raw = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    # Most columns hold no byte below 0x20 at all; only those that do (line breaks, tabs) are scanned.
+    if not (raw < 0x20).any() and not (raw == 0x7F).any():
+        return False
+    return bool(raw.tobytes().translate(None, _CONTROL_FREE))
