@@ -132,8 +132,8 @@ _ALL: tuple[Code, ...] = (
          "the row has {actual} fields but the header has {expected}; a stray delimiter or quote shifts "
          "every later column", "INVALID_DATA"),
     Code("unclosed-quote", "Unclosed quote", E,
-         "a quoted field opens on this row and is never closed; everything after it up to the end of the "
-         "file was read as one cell", "INVALID_DATA"),
+         "a quoted field opens on this row and {how}. Write a quote inside a quoted field as two (\"\"); "
+         "the row is set aside and reading goes on with the next line", "INVALID_DATA"),
 )
 
 REGISTRY: dict[str, Code] = {c.code: c for c in _ALL}

@@ -7,8 +7,10 @@ same RFC 4180 dialect pyarrow uses: ``"`` quotes, ``""`` escapes, CRLF / LF / CR
 limit), skips the records the fast path already delivered, and goes on:
 
 - a record with more or fewer fields than the header becomes a ``field-count`` row;
-- a quote still open at the end of the file becomes an ``unclosed-quote`` row at the row where it opened,
-  and reading resumes on the next physical line, so the rows after it are not swallowed into one cell;
+- a quote still open at the end of the file, or closed by a quote that is not followed by the delimiter
+  or the line end (RFC 4180; a quote left open mid-file ends at the next quote, typically one that opens a
+  later cell), becomes an ``unclosed-quote`` row at the row where it opened, and reading resumes on the
+  next physical line, so the rows after it are not swallowed into one cell;
 - a blank line is a row of empty cells (as pyarrow reads it), so row numbers stay those of a spreadsheet;
 - an undecodable byte stops the run (exit 2) with its byte offset and row, never a silent replacement.
 """
@@ -82,9 +84,15 @@ class PhysicalLines:
         self.eof = True
 
 
-Record = tuple[int, list[str], str | None, int]
-"""A record: its spreadsheet row, its fields, why it is malformed (None when it is not), and the byte
-offset reached after it."""
+Record = tuple[int, list[str], str | None, int, dict[str, str] | None]
+"""A record: its spreadsheet row, its fields, why it is malformed (None when it is not), the byte offset
+reached after it, and the malformed record's message details."""
+
+NEVER_CLOSED = "is never closed: the file ends inside it"
+RUNS_ON = "is not closed on this row, so the lines after it ran into this cell up to a later quote"
+CLOSED_MID_CELL = (
+    "closes in the middle of the cell: a closing quote must be followed by the delimiter or the line end"
+)
 
 
 def records(
@@ -94,8 +102,10 @@ def records(
     row, pos = first_row, start
     while pos < end:
         lines = PhysicalLines(f, pos, end, name)
+        # strict: a closing quote followed by anything but the delimiter or the line end is an error (RFC
+        # 4180), not glued to the cell, so a quote left open mid-file cannot silently swallow later rows.
         reader = csv.reader(
-            lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=False, skipinitialspace=False
+            lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True, skipinitialspace=False
         )
         pos = end
         while True:
@@ -104,17 +114,20 @@ def records(
                 fields = next(reader)
             except StopIteration:
                 break
-            if lines.eof:
-                # The reader ran out of input inside quotes: the quote opened on this record's first line,
-                # which is reported alone; reading goes on after it.
+            except csv.Error:
+                # The quote opened on this record's first line, which is set aside alone; reading goes on
+                # with the line after it.
                 first_line = PhysicalLines(f, lines.start, end, name)
                 text = next(first_line, "")
                 first = next(csv.reader([text], delimiter=delimiter, strict=False), [])
-                yield row, first, "unclosed-quote", first_line.pos
+                how = (
+                    NEVER_CLOSED if lines.eof else RUNS_ON if lines.pos > first_line.pos else CLOSED_MID_CELL
+                )
+                yield row, first, "unclosed-quote", first_line.pos, {"how": how}
                 row += 1
                 pos = first_line.pos
                 break
             if not fields:
                 fields = [""] * width
-            yield row, fields, None if len(fields) == width else "field-count", lines.pos
+            yield row, fields, None if len(fields) == width else "field-count", lines.pos, None
             row += 1

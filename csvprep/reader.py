@@ -174,12 +174,14 @@ class _BatchBuilder:
         """The good records' fields, row after row (one C-level extend per record)."""
         self.bad: list[MalformedRow] = []
 
-    def add(self, row: int, fields: list[str], code: str | None) -> None:
+    def add(
+        self, row: int, fields: list[str], code: str | None, details: Mapping[str, str] | None = None
+    ) -> None:
         if code is None:
             self.rows.append(row)
             self.flat.extend(fields)
         else:
-            self.bad.append(MalformedRow(row, tuple(fields), code))
+            self.bad.append(MalformedRow(row, tuple(fields), code, MappingProxyType(dict(details or {}))))
 
     @property
     def full(self) -> bool:
@@ -221,10 +223,6 @@ class _Source:
     """Input bytes per parsed byte (progress is reported in bytes of the user's file)."""
 
 
-class _OpenQuoteAtEnd(Exception):
-    """The fast path read the last record, but its last cell's quote never closed."""
-
-
 def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame, int]]:
     """pyarrow's streaming reader: frames of str columns numbered from row 2, with the bytes read."""
     names = [str(i) for i in range(len(src.keys))]
@@ -260,35 +258,46 @@ def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame,
         yield frame, done
 
 
-def _ends_in_open_quote(src: _Source, last_value: str) -> bool:
-    """Whether the file ends inside the quoted field that pyarrow read as ``last_value``.
+def quotes_well_placed(src: _Source, chunk: int = 1 << 20) -> bool:
+    """Whether every quote of the data sits where RFC 4180 puts it, so that pyarrow's reading is exact.
 
-    pyarrow reads a quote left open at the end of the file as an ordinary cell running to the end. That
-    cell is then the raw tail: ``"``, after a field start, and the value with its quotes doubled.
+    An opening quote (odd count) follows the delimiter, a line break or a quote (``""``); a closing quote
+    (even count) is followed by one of them; the count is even at the end. Otherwise (a quote closed
+    mid-cell, a quote left open, a literal quote in an unquoted cell) the exact parser decides. Vectorised
+    over the memory-mapped bytes in cache-sized chunks: about 0.1 s for a 270 MB file.
     """
-    esc = last_value.replace('"', '""').encode("utf-8")
-    begin = max(src.start, src.end - len(esc) - 2)
-    src.file.seek(begin)
-    tail = src.file.read(src.end - begin)
-    if not tail.endswith(b'"' + esc):
-        return False
-    at = len(tail) - len(esc) - 1
-    if at == 0:
-        return begin == src.start
-    return tail[at - 1] in (0x0A, 0x0D, ord(src.delimiter))
+    n = src.end - src.start
+    if n <= 0:
+        return True
+    fits = np.zeros(256, dtype=bool)
+    fits[[ord(src.delimiter), 0x0A, 0x0D, 0x22]] = True
+    mm = mmap.mmap(src.file.fileno(), 0, access=mmap.ACCESS_READ)
+    data = np.frombuffer(mm, dtype=np.uint8, count=n, offset=src.start)
+    odd = 0
+    for s in range(0, n, chunk):
+        q = np.flatnonzero(data[s : s + chunk] == 0x22) + s
+        if not len(q):
+            continue
+        closing = (np.arange(1 + odd, 1 + odd + len(q)) & 1) == 0
+        after = data[np.minimum(q + 1, n - 1)]
+        before = data[np.maximum(q - 1, 0)]
+        if (closing & (q + 1 < n) & ~fits[after]).any() or (~closing & (q > 0) & ~fits[before]).any():
+            return False
+        odd = (odd + len(q)) & 1
+    return odd == 0
 
 
 def _exact_batches(src: _Source, skip: int, batch_rows: int) -> Iterator[Batch]:
     """The exact parser from the first record, the first ``skip`` records (already delivered) skipped."""
     builder = _BatchBuilder(src.keys, batch_rows)
     left = batch_rows
-    for row, fields, code, pos in csvparse.records(
+    for row, fields, code, pos, details in csvparse.records(
         src.file, src.start, src.end, width=len(src.keys), delimiter=src.delimiter, first_row=2, name=src.name
     ):
         if skip:
             skip -= 1
             continue
-        builder.add(row, fields, code)
+        builder.add(row, fields, code, details)
         left -= 1
         if not left:
             left = batch_rows
@@ -306,25 +315,15 @@ def _csv_batches(src: _Source, block_bytes: int, batch_rows: int, fast: bool = T
     try:
         if src.end <= src.start:
             return
-        if not fast:
-            yield from _exact_batches(src, 0, batch_rows)
-            return
-        pending: Batch | None = None
-        try:
-            for frame, pos in _fast_frames(src, block_bytes):
-                if pending is not None:
-                    yield pending
-                    delivered += pending.records
-                pending = Batch(frame, bytes_done=int(pos * src.scale))
-            # The last batch waits for the check that the file does not end inside a quote.
-            if pending is not None and _ends_in_open_quote(src, str(pending.frame.iat[-1, -1])):
-                raise _OpenQuoteAtEnd
-            if pending is not None:
-                yield pending
-            return
-        except (pa.ArrowException, _OpenQuoteAtEnd):
-            # A ragged row, an unclosed quote, a cell larger than a block or a byte that is not UTF-8.
-            pass
+        if fast and quotes_well_placed(src):
+            try:
+                for frame, pos in _fast_frames(src, block_bytes):
+                    yield Batch(frame, bytes_done=int(pos * src.scale))
+                    delivered += len(frame)
+                return
+            except pa.ArrowException:
+                # A ragged row, a cell larger than a block or a byte that is not UTF-8.
+                pass
         yield from _exact_batches(src, delivered, batch_rows)
     finally:
         src.file.close()

@@ -207,6 +207,19 @@ def test_unclosed_quote_is_reported_where_it_opened(env: Env, where: str) -> Non
     assert p.packed == {2: GOOD[0], 4: GOOD[2]} and list(p.rejected) == [3]
 
 
+def test_quote_left_open_mid_file_does_not_swallow_rows(env: Env) -> None:
+    # The open quote would end at the first quote of row 4 and glue row 4 into row 3's last cell.
+    bad = 'Open,o@example.com,1,"oops\r\n'
+    path = env.file((csv_bytes([HEADER, GOOD[0]]) + bad + csv_bytes(GOOD[1:])).encode())
+    run = env.check(path)
+    assert run.code == 1 and run.issues == [(3, None, "unclosed-quote")]
+    message = json.loads((env.tmp / "report.json").read_text())["issues"][0]["message"]
+    assert "is not closed on this row" in message and 'two ("")' in message
+    p = env.pack(path)
+    assert p.packed == {2: GOOD[0], 4: GOOD[1], 5: GOOD[2]}
+    assert p.rejected == {3: ["Open", "o@example.com", "1", "oops\r\n"]}
+
+
 def test_nul_and_control_characters_are_cell_errors(env: Env) -> None:
     rows = [
         HEADER,

@@ -235,6 +235,20 @@ def test_unclosed_quote_in_a_middle_column(tmp_path: Path) -> None:
     assert rows == {2: ["1", "2", "3"], 4: ["7", "8", "9"]}
 
 
+def test_quote_left_open_mid_file_does_not_swallow_the_next_row(tmp_path: Path) -> None:
+    # RFC readers (pyarrow, csv) close the quote at row 4's first quote and glue row 4 into row 3's cell,
+    # with the right number of fields: nothing would show. The quote after "x" closes mid-cell: an error.
+    _, rows, bad = both(write(tmp_path, b'A,B,C\n1,2,"fine"\n3,4,"oops\n5,6,"x"\n7,8,9\n'))
+    assert bad == {3: ("unclosed-quote", ["3", "4", "oops\n"])}
+    assert rows == {2: ["1", "2", "fine"], 4: ["5", "6", "x"], 5: ["7", "8", "9"]}
+
+
+def test_quote_closed_mid_cell_is_malformed(tmp_path: Path) -> None:
+    _, rows, bad = both(write(tmp_path, b'A,B\n"ab"cd,1\n"x" ,2\n5\'10" tall,3\n'))
+    assert bad == {2: ("unclosed-quote", ["abcd", "1"]), 3: ("unclosed-quote", ["x ", "2"])}
+    assert rows == {4: ["5'10\" tall", "3"]}  # a quote inside an unquoted cell is a character
+
+
 @pytest.mark.parametrize("data", [b'A,B\n1,""\n', b'A,B\n1,"a"""\n', b'A,B\n1,"x""y"', b'A,B\n1,x"y\n'])
 def test_closed_quotes_at_the_end_are_not_unclosed(tmp_path: Path, data: bytes) -> None:
     _, rows, bad = both(write(tmp_path, data))
