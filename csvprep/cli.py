@@ -146,8 +146,10 @@ def pack(ctx: click.Context, file: Path, module: str | None, schema_path: Path |
             click.echo(f"  {issue.severity}: {issue.code}: {issue.message}")
     if result.blocked:
         click.echo("  no batch written: Zoho would refuse every job of this file (see the errors above)")
-    click.echo(f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {t.batches:,} batches "
-               f"({t.jobs:,} jobs, {t.api_credits:,} API credits); rejected {t.rows_rejected:,}")
+    batches = f"{t.batches:,} batch" + ("" if t.batches == 1 else "es")
+    jobs = f"{t.jobs:,} job" + ("" if t.jobs == 1 else "s")
+    click.echo(f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {batches} ({jobs}, "
+               f"{t.api_credits:,} API credits); rejected {t.rows_rejected:,}")
     click.echo(f"  → {result.paths.out_dir}{os.sep} (manifest.json, rejects.csv)")
     ctx.exit(result.exit_code)
 

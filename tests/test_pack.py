@@ -355,11 +355,13 @@ def test_cli_exit_codes_and_summary(
     t = manifest["totals"]
     assert f"rows in {t['rows_in']:,}; packed {t['rows_packed']:,} in {t['batches']} batches" in out
     assert f"({t['jobs']} jobs, {t['api_credits']:,} API credits); rejected {t['rows_rejected']:,}" in out
+    assert t["batches"] == 3
     assert main([*args, "--out", str(tmp_path / "out")]) == 2
     assert "not empty" in capsys.readouterr().err
     assert main([*args, "--out", str(tmp_path / "x"), "--max-rows", "30000"]) == 2
     good = write_rows(tmp_path / "good.csv", ["Last_Name", "Email"], [["A", "a@b.co"]])
     assert main(["pack", str(good), "--module", "Contacts", "--out", str(tmp_path / "g"), "-q"]) == 0
+    assert "packed 1 in 1 batch (1 job, 500 API credits); rejected 0" in capsys.readouterr().out
     assert main(["pack", str(good), "--schema", str(fields), "--out", str(tmp_path / "h"), "-q"]) == 2
     assert "--module" in capsys.readouterr().err
 
