@@ -89,7 +89,7 @@ Record = tuple[int, list[str], str | None, int, dict[str, str] | None]
 reached after it, and the malformed record's message details."""
 
 NEVER_CLOSED = "is never closed: the file ends inside it"
-RUNS_ON = "is not closed on this row, so the lines after it ran into this cell up to a later quote"
+RUNS_ON = "is not closed before the line ends (the next quote, lines later, would close it mid-cell)"
 CLOSED_MID_CELL = (
     "closes in the middle of the cell: a closing quote must be followed by the delimiter or the line end"
 )

@@ -1,12 +1,22 @@
-"""Read a CSV file (or a DataFrame) as batches of string columns with spreadsheet row numbers.
+"""Read a CSV file, an Excel workbook or a DataFrame as batches of string columns with spreadsheet rows.
 
 Every cell stays a string from the file to the report and the ZIP: nothing is inferred, ``0012`` and a
 19-digit ID come out as they went in, and ``N/A`` is a value to judge, not a missing one.
 
-The fast path streams the file through ``pyarrow.csv.open_csv`` with ``newlines_in_values=True`` (quoted
-multi-line notes are the normal case in spreadsheet exports; see ``../shared/reference/perf-anchors.md``).
-Each batch is a pandas frame of Arrow-backed ``str`` columns labelled by :func:`engine.unique_keys`, whose
-index is the spreadsheet row number (header = row 1, first record = row 2, counted in records).
+Opening a CSV: the encoding (:mod:`csvprep.encoding`: BOM, UTF-16, strict UTF-8, charset-normalizer;
+anything not UTF-8 is transcoded to a temporary UTF-8 copy, strictly), an Excel ``sep=`` line, the
+delimiter (sniffed from the header among ``,`` ``;`` tab ``|`` ``:``), the header record (quote-aware, so a
+quoted line break in a header cell is fine), and trailing blank lines (not records).
+
+Reading: the fast path streams the bytes through ``pyarrow.csv.open_csv`` with ``newlines_in_values=True``
+(quoted multi-line notes are the normal case in spreadsheet exports; ``../shared/reference/
+perf-anchors.md``). It is taken only when a vectorised scan finds every quote where RFC 4180 puts it, and
+left for the exact parser (:mod:`csvprep.csvparse`) on the first ragged row, cell larger than a block or
+byte that is not UTF-8: the exact parser re-reads, skips the records already delivered and goes on, so
+consumers see one stream. Each batch is a pandas frame of Arrow-backed ``str`` columns labelled by
+:func:`unique_keys`, whose index is the spreadsheet row number (header = row 1, first record = row 2,
+counted in records; a blank line is a row of empty cells); malformed records are set aside as
+:class:`MalformedRow`.
 """
 
 from __future__ import annotations

@@ -214,7 +214,7 @@ def test_quote_left_open_mid_file_does_not_swallow_rows(env: Env) -> None:
     run = env.check(path)
     assert run.code == 1 and run.issues == [(3, None, "unclosed-quote")]
     message = json.loads((env.tmp / "report.json").read_text())["issues"][0]["message"]
-    assert "is not closed on this row" in message and 'two ("")' in message
+    assert "is not closed before the line ends" in message and 'two ("")' in message
     p = env.pack(path)
     assert p.packed == {2: GOOD[0], 4: GOOD[1], 5: GOOD[2]}
     assert p.rejected == {3: ["Open", "o@example.com", "1", "oops\r\n"]}
