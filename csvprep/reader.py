@@ -297,12 +297,54 @@ def quotes_well_placed(src: _Source, chunk: int = 1 << 20) -> bool:
     return odd == 0
 
 
-def _exact_batches(src: _Source, skip: int, batch_rows: int) -> Iterator[Batch]:
-    """The exact parser from the first record, the first ``skip`` records (already delivered) skipped."""
+def record_end(src: _Source, records: int, chunk: int = 1 << 20) -> int | None:
+    """The byte offset just after the first ``records`` records, for a file whose quotes are well placed.
+
+    There every line break outside quotes ends a record (a blank line is one), and a byte is inside quotes
+    when an odd number of quotes precede it: the same vectorised scan as :func:`quotes_well_placed`. None
+    when the data holds fewer records.
+    """
+    if records <= 0:
+        return src.start
+    n = src.end - src.start
+    mm = mmap.mmap(src.file.fileno(), 0, access=mmap.ACCESS_READ)
+    data = np.frombuffer(mm, dtype=np.uint8, count=n, offset=src.start)
+    odd = seen = 0
+    for s in range(0, n, chunk):
+        c = data[s : s + chunk + 1]  # one byte more: is a CR at the chunk's end followed by LF?
+        body = c[: min(chunk, n - s)]
+        lf = body == 0x0A
+        cr = body == 0x0D
+        cr[:-1] &= c[1 : len(body)] != 0x0A
+        if len(c) > len(body):
+            cr[-1] &= c[-1] != 0x0A
+        breaks = np.flatnonzero(lf | cr)
+        quotes = np.flatnonzero(body == 0x22)
+        outside = ((np.searchsorted(quotes, breaks) + odd) & 1) == 0
+        ends = breaks[outside]
+        if seen + len(ends) >= records:
+            return src.start + s + int(ends[records - seen - 1]) + 1
+        seen += len(ends)
+        odd = (odd + len(quotes)) & 1
+    return None
+
+
+def _exact_batches(src: _Source, skip: int, batch_rows: int, start: int | None = None) -> Iterator[Batch]:
+    """The exact parser: from ``start`` (the byte offset after ``skip`` records) when it is known, else
+    from the first record with the first ``skip`` records (already delivered) skipped."""
     builder = _BatchBuilder(src.keys, batch_rows)
     left = batch_rows
+    first_row = 2
+    if start is not None:
+        first_row, skip = 2 + skip, 0
     for row, fields, code, pos, details in csvparse.records(
-        src.file, src.start, src.end, width=len(src.keys), delimiter=src.delimiter, first_row=2, name=src.name
+        src.file,
+        src.start if start is None else start,
+        src.end,
+        width=len(src.keys),
+        delimiter=src.delimiter,
+        first_row=first_row,
+        name=src.name,
     ):
         if skip:
             skip -= 1
@@ -332,9 +374,11 @@ def _csv_batches(src: _Source, block_bytes: int, batch_rows: int, fast: bool = T
                     delivered += len(frame)
                 return
             except pa.ArrowException:
-                # A ragged row, a cell larger than a block or a byte that is not UTF-8.
-                pass
-        yield from _exact_batches(src, delivered, batch_rows)
+                # A ragged row, a cell larger than a block or a byte that is not UTF-8: the exact parser
+                # goes on from the end of the records delivered (found by a scan, not by parsing them).
+                yield from _exact_batches(src, delivered, batch_rows, record_end(src, delivered))
+                return
+        yield from _exact_batches(src, 0, batch_rows)
     finally:
         src.file.close()
 

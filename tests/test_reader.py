@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csvprep import reader
+from csvprep import csvparse, reader
 from csvprep.errors import InputError, UsageError
 
 Rows = dict[int, list[str]]
@@ -220,6 +220,45 @@ def test_ragged_row_after_many_good_batches(tmp_path: Path) -> None:
     assert [m.row for m in malformed] == [50002]
     assert sum(len(f) for f in frames) == 50001
     assert list(frames[-1].iloc[-1]) == ["last", "y"] and frames[-1].index[-1] == 50003
+
+
+@pytest.mark.parametrize("eol", ["\r\n", "\n", "\r"], ids=["crlf", "lf", "cr"])
+def test_exact_parser_resumes_where_the_fast_path_stopped(tmp_path: Path, eol: str) -> None:
+    rows = [
+        f'{i},"note {i}{eol}line two, ""quoted""",{i % 7}' if i % 3 else f"{i},plain,{i % 7}"
+        for i in range(3000)
+    ]
+    rows[1234] = ""  # a blank line is a row of empty cells
+    text = eol.join(["A,B,C", *rows, "ragged,row", "last,x,y"]) + eol
+    p = write(tmp_path, text.encode())
+    table = reader.open_csv(p, block_bytes=16 << 10)
+    got: Rows = {}
+    bad: Bad = {}
+    batches = 0
+    for b in table.batches:
+        batches += 1
+        got.update(
+            {int(r): list(c) for r, c in zip(b.frame.index, b.frame.itertuples(index=False), strict=True)}
+        )
+        bad.update({m.row: (m.code, list(m.fields)) for m in b.malformed})
+    assert batches > 5
+    _, rows_exact, bad_exact = read(p, fast=False)
+    assert (got, bad) == (rows_exact, bad_exact)
+    assert bad == {3002: ("field-count", ["ragged", "row"])} and got[3003] == ["last", "x", "y"]
+    assert got[1236] == ["", "", ""] and got[3] == ["1", f'note 1{eol}line two, "quoted"', "1"]
+
+
+def test_record_end_matches_the_exact_parser(tmp_path: Path) -> None:
+    text = b'A,B\r\n1,"x\r\ny"\r\n\r\n2,"a""b"\r3,4\n5,""\r\n6,7'
+    p = write(tmp_path, text)
+    with open(p, "rb") as f:
+        src = reader._Source(f, "t", 5, len(text), ["A", "B"], ",", 1.0)
+        parsed = csvparse.records(f, 5, len(text), width=2, delimiter=",", first_row=2, name="t")
+        ends = [pos for _, _, _, pos, _ in parsed]
+        assert len(ends) == 6
+        found = [reader.record_end(src, k, chunk=3) for k in range(1, len(ends) + 1)]
+        assert found == [*ends[:-1], None]  # the last record has no line break after it
+        assert reader.record_end(src, 0) == 5
 
 
 def test_unclosed_quote_in_the_last_column_at_the_end(tmp_path: Path) -> None:
