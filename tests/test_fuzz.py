@@ -97,7 +97,7 @@ def check_and_pack(data: bytes) -> None:
         assert pcode == (1 if rejected or manifest.get("blocked") else 0)
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @SETTINGS
