@@ -513,8 +513,6 @@ def open_spreadsheet(
     if size == 0:
         raise InputError(f"{p} is empty")
     sh = xlsx.open_sheet(p, sheet)
-    if not sh.header:
-        raise InputError(f"{p}: the first row of sheet '{sh.name}' is empty: it must hold field API names")
     keys = unique_keys(sh.header)
     table = Table(header=sh.header, batches=iter(()), encoding="xlsx", delimiter="-", size=size, name=str(p))
 

@@ -119,7 +119,10 @@ class Sheet:
 
 
 def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
-    """The first sheet of a workbook (or the one named ``sheet``), its first non-empty row the header."""
+    """The first sheet of a workbook (or the one named ``sheet``), its first non-empty row the header.
+
+    Rows keep the sheet's numbers: when the header is in row 3, the first record is row 4.
+    """
     name = os.fspath(path)
     try:
         wb = CalamineWorkbook.from_path(name)
@@ -136,21 +139,24 @@ def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
     except (CalamineError, ValueError) as e:
         raise InputError(f"{name}: sheet '{title}' cannot be read: {e}") from None
     conv = Converted()
-    it = iter(ws.iter_rows())
-    first_row, first_col = ws.start or (0, 0)
-    try:
-        raw_header = next(it)
-    except StopIteration:
-        raise InputError(f"{name}: sheet '{title}' is empty: a Bulk Write CSV needs a header row") from None
-    header_row = first_row + 1
-    header = [cell_text(v, conv) for v in raw_header]
+    # iter_rows() starts at the sheet's first row and its first used column: row i is sheet row i + 1.
+    it = enumerate(ws.iter_rows(), start=1)
+    first_col = (ws.start or (0, 0))[1]
+    header: list[str] = []
+    header_row = 0
+    for r, raw_header in it:
+        header = [cell_text(v, conv) for v in raw_header]
+        if any(header):
+            header_row = r
+            break
     while header and header[-1] == "":
         header.pop()
+    if not header:
+        raise InputError(f"{name}: sheet '{title}' is empty: a Bulk Write CSV needs a header row")
     conv.dates = conv.datetimes = 0
 
     def rows() -> Iterator[tuple[int, list[str]]]:
-        for i, raw in enumerate(it):
-            r = header_row + 1 + i
+        for r, raw in it:
             yield r, [cell_text(v, conv, f"{_column_letter(first_col + j)}{r}") for j, v in enumerate(raw)]
 
     return Sheet(title, header_row, header, rows(), ws.height, conv, names)

@@ -103,6 +103,17 @@ def test_empty_and_header_only_sheets(tmp_path: Path) -> None:
         reader.open_table(tmp_path / "e.xlsx")
 
 
+def test_rows_keep_the_sheets_numbers_when_the_table_starts_lower(tmp_path: Path) -> None:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws["C3"], ws["D3"], ws["C4"], ws["D5"] = "Last_Name", "Account_Id", "Ng", 1.0e19
+    wb.save(tmp_path / "o.xlsx")
+    table, rows, _ = cells(tmp_path / "o.xlsx")
+    assert table.header == ["Last_Name", "Account_Id"]
+    assert rows == {4: ["Ng", ""], 5: ["", "1E+19"]}
+    assert any("first at D5" in n for n in table.notes)
+
+
 def test_workbook_with_a_csv_name_is_read_as_a_workbook(tmp_path: Path) -> None:
     p = workbook(tmp_path / "c.xlsx", ROWS)
     shutil.copy(p, tmp_path / "renamed.csv")
