@@ -48,7 +48,7 @@ def _column_letter(i: int) -> str:
     return s
 
 
-def cell_text(v: object, conv: Converted, where: str = "") -> str:
+def cell_text(v: object, conv: Converted, row: int = 0, col: int = 0) -> str:
     """A cell value as the text a person sees (and Zoho accepts)."""
     if isinstance(v, str):
         return v
@@ -66,7 +66,7 @@ def cell_text(v: object, conv: Converted, where: str = "") -> str:
         if abs(v) >= 10**EXACT_DIGITS:
             conv.lossy_numbers += 1
             if len(conv.lossy_cells) < 5:
-                conv.lossy_cells.append(where)
+                conv.lossy_cells.append(f"{_column_letter(col)}{row}")
             return f"{v:.{EXACT_DIGITS}G}"
         return np.format_float_positional(v, unique=True, trim="-")
     if isinstance(v, dt.datetime):
@@ -157,6 +157,10 @@ def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         for r, raw in it:
-            yield r, [cell_text(v, conv, f"{_column_letter(first_col + j)}{r}") for j, v in enumerate(raw)]
+            # Most cells are text already: only the others go through cell_text.
+            yield (
+                r,
+                [v if type(v) is str else cell_text(v, conv, r, first_col + j) for j, v in enumerate(raw)],
+            )
 
     return Sheet(title, header_row, header, rows(), ws.height, conv, names)
