@@ -21,6 +21,7 @@ counted in records; a blank line is a row of empty cells); malformed records are
 
 from __future__ import annotations
 
+import codecs
 import csv
 import mmap
 import os
@@ -525,8 +526,23 @@ def open_spreadsheet(
     return table
 
 
+def _workbook_named_text(p: Path) -> bool:
+    """A file named like a workbook that holds text (some CRMs export CSV or TSV as ``.xls``)."""
+    if p.suffix.lower() not in xlsx.EXTENSIONS or not p.is_file():
+        return False
+    with open(p, "rb") as f:
+        head = f.read(512)
+    if not head or head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        return False
+    if re.match(rb"\s*<(?:!doctype html|html|table)", head.lstrip(codecs.BOM_UTF8), re.I):
+        raise InputError(
+            f"{p} is a web page (HTML) named like a workbook: open it in Excel and save it as .xlsx or CSV"
+        )
+    return True
+
+
 def _is_spreadsheet(p: Path) -> bool:
-    return p.suffix.lower() in xlsx.EXTENSIONS
+    return p.suffix.lower() in xlsx.EXTENSIONS and not _workbook_named_text(p)
 
 
 def open_table(
@@ -547,7 +563,10 @@ def open_table(
     if sheet is not None:
         raise UsageError("--sheet applies to spreadsheet files (.xlsx, .xls, .ods), not to CSV")
     try:
-        return open_csv(p, encoding=encoding, delimiter=delimiter)
+        table = open_csv(p, encoding=encoding, delimiter=delimiter)
+        if p.suffix.lower() in xlsx.EXTENSIONS:
+            table.notes.insert(0, f"{p.name} holds text, not a workbook: read as CSV")
+        return table
     except _Spreadsheet:
         try:
             return open_spreadsheet(p)

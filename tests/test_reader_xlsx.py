@@ -114,6 +114,16 @@ def test_rows_keep_the_sheets_numbers_when_the_table_starts_lower(tmp_path: Path
     assert any("first at D5" in n for n in table.notes)
 
 
+def test_text_named_like_a_workbook_is_read_as_csv(tmp_path: Path) -> None:
+    p = tmp_path / "export.xls"
+    p.write_bytes(b"Last_Name\tEmail\r\nNg\tn@example.com\r\n")  # what some CRMs call an Excel export
+    table, rows, _ = cells(p)
+    assert rows == {2: ["Ng", "n@example.com"]} and "read as CSV" in table.notes[0]
+    (tmp_path / "page.xls").write_bytes(b"<html><table><tr><td>Last_Name</td></tr></table></html>")
+    with pytest.raises(InputError, match="web page"):
+        reader.open_table(tmp_path / "page.xls")
+
+
 def test_workbook_with_a_csv_name_is_read_as_a_workbook(tmp_path: Path) -> None:
     p = workbook(tmp_path / "c.xlsx", ROWS)
     shutil.copy(p, tmp_path / "renamed.csv")
@@ -135,6 +145,7 @@ def test_check_and_pack_an_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[st
         (5, "Account_Id", "scientific-notation"),  # Excel lost the digits of a 19-digit number
     }
     assert doc["summary"]["encoding"] == "xlsx" and doc["summary"]["rows_read"] == 4
+    assert "Excel dates written as yyyy-MM-dd (1 cells)" in doc["summary"]["notes"]
     assert main(["pack", str(p), *base, "--out", str(tmp_path / "out")]) == 1
     (z,) = sorted((tmp_path / "out").glob("*.zip"))
     assert list(iter_zip_rows(z)) == [
