@@ -39,6 +39,10 @@ class Converted:
     lossy_cells: list[str] = field(default_factory=list)
 
 
+def _cells(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"
+
+
 def _column_letter(i: int) -> str:
     s = ""
     i += 1
@@ -103,15 +107,15 @@ class Sheet:
             + (f" (of {len(self.sheets)}: {', '.join(self.sheets)})" if len(self.sheets) > 1 else "")
         ]
         if c.dates:
-            out.append(f"Excel dates written as yyyy-MM-dd ({c.dates} cells)")
+            out.append(f"Excel dates written as yyyy-MM-dd ({_cells(c.dates)})")
         if c.datetimes:
             out.append(
                 f"Excel date-times written as yyyy-MM-ddTHH:mm:ss, without the UTC offset Zoho needs, "
-                f"e.g. +05:30 ({c.datetimes} cells)"
+                f"e.g. +05:30 ({_cells(c.datetimes)})"
             )
         if c.lossy_numbers:
             out.append(
-                f"numbers with more than {EXACT_DIGITS} digits ({c.lossy_numbers} cells), which Excel does "
+                f"numbers with more than {EXACT_DIGITS} digits ({_cells(c.lossy_numbers)}), which Excel does "
                 f"not keep (first at {', '.join(c.lossy_cells)}): format IDs and phone numbers as "
                 "Text in Excel and re-enter them"
             )

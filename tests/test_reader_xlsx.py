@@ -145,7 +145,7 @@ def test_check_and_pack_an_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[st
         (5, "Account_Id", "scientific-notation"),  # Excel lost the digits of a 19-digit number
     }
     assert doc["summary"]["encoding"] == "xlsx" and doc["summary"]["rows_read"] == 4
-    assert "Excel dates written as yyyy-MM-dd (1 cells)" in doc["summary"]["notes"]
+    assert "Excel dates written as yyyy-MM-dd (1 cell)" in doc["summary"]["notes"]
     assert main(["pack", str(p), *base, "--out", str(tmp_path / "out")]) == 1
     (z,) = sorted((tmp_path / "out").glob("*.zip"))
     assert list(iter_zip_rows(z)) == [
