@@ -349,32 +349,26 @@ def contenders(path: Path, truth: datagen.Truth, work: Path, tools: Sequence[str
         out.append(
             Contender("csvprep check --format json", rows, lambda: check_argv, _check_found(report, truth))
         )
-    if "pack" in tools:
-        if has_pack():
-            pack_dir = work / f"pack-{rows}"
-            argv = [
-                *csvprep_argv(),
-                "pack",
-                str(path),
-                "--module",
-                "Contacts",
-                "--schema",
-                fields,
-                "--out",
-                str(pack_dir),
-                "--force",
-                "--quiet",
-            ]
-
-            def pack_argv(argv: list[str] = argv, pack_dir: Path = pack_dir) -> list[str]:
-                shutil.rmtree(pack_dir, ignore_errors=True)
-                return argv
-
-            out.append(
-                Contender("csvprep pack (default compression)", rows, pack_argv, _pack_found(pack_dir, truth))
-            )
-        else:
+    for tool, level in (("pack", None), ("pack1", 1)):
+        if tool not in tools:
+            continue
+        if not has_pack():
             print("note: this csvprep has no pack command; skipped", file=sys.stderr)
+            continue
+        pack_dir = work / f"{tool}-{rows}"
+        argv = [*csvprep_argv(), "pack", str(path), "--module", "Contacts", "--schema", fields,
+                "--out", str(pack_dir), "--force", "--quiet"]  # fmt: skip
+        if level is not None:
+            argv += ["--compression", str(level)]
+
+        def pack_argv(argv: list[str] = argv, pack_dir: Path = pack_dir) -> list[str]:
+            shutil.rmtree(pack_dir, ignore_errors=True)
+            return argv
+
+        name = (
+            "csvprep pack (default compression)" if level is None else f"csvprep pack --compression {level}"
+        )
+        out.append(Contender(name, rows, pack_argv, _pack_found(pack_dir, truth)))
     if "pandera" in tools:
         out.append(
             Contender(
@@ -432,10 +426,11 @@ def table(items: Sequence[Contender], truth: datagen.Truth) -> str:
 
 
 def verdicts(items: Sequence[Contender]) -> list[str]:
-    by = {
-        c.name.split(" ")[0] if not c.name.startswith("csvprep") else c.name.split(" ")[1]: c for c in items
-    }
-    floor, check, pack = by.get("floor:"), by.get("check"), by.get("pack")
+    def find(prefix: str) -> Contender | None:
+        return next((c for c in items if c.name.startswith(prefix)), None)
+
+    floor, check, pack = find("floor"), find("csvprep check"), find("csvprep pack (default")
+    pack1 = find("csvprep pack --compression")
     out = []
     if floor and check:
         r = check.best.wall / floor.best.wall
@@ -452,6 +447,9 @@ def verdicts(items: Sequence[Contender]) -> list[str]:
             f"pack {r:.2f}× floor (target ≤ {TARGET_PACK}×): {'met' if r <= TARGET_PACK else 'NOT met'}; "
             f"peak RSS {pack.best.rss_mb:,.0f} MB"
         )
+    if floor and pack1:
+        r = pack1.best.wall / floor.best.wall
+        out.append(f"{pack1.name}: {r:.2f}× floor; peak RSS {pack1.best.rss_mb:,.0f} MB")
     return out
 
 
@@ -466,8 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer-rows", type=int, default=100_000, help="rows for frictionless (default 100,000)")
     ap.add_argument(
         "--tools",
-        default="floor,imports,check,pack",
-        help="comma-separated: floor, imports, check, pack (default: all four)",
+        default="floor,imports,check,pack,pack1",
+        help="comma-separated: floor, imports, check, pack, pack1 (pack --compression 1); default: all",
     )
     ap.add_argument("--data-dir", type=Path, default=Path("bench-data"), help="cache of generated files")
     ap.add_argument("--json", type=Path, help="also write the measurements here")
