@@ -295,7 +295,19 @@ def quotes_well_placed(src: _Source, chunk: int = 1 << 20) -> bool:
         if (closing & (q + 1 < n) & ~fits[after]).any() or (~closing & (q > 0) & ~fits[before]).any():
             return False
         odd = (odd + len(q)) & 1
+        _release(mm, src.start + s, src.start + s + chunk)
     return odd == 0
+
+
+def _release(mm: mmap.mmap, start: int, end: int) -> None:
+    """Drop mapped pages already scanned from this process's RSS (they stay in the page cache): a
+    whole-file scan must not hold the file in memory (issue #5: 10M rows, 2.7 GB)."""
+    if not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    lo = start - start % mmap.PAGESIZE
+    hi = min(end - end % mmap.PAGESIZE, len(mm))
+    if hi > lo:
+        mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
 def record_end(src: _Source, records: int, chunk: int = 1 << 20) -> int | None:
@@ -327,6 +339,7 @@ def record_end(src: _Source, records: int, chunk: int = 1 << 20) -> int | None:
             return src.start + s + int(ends[records - seen - 1]) + 1
         seen += len(ends)
         odd = (odd + len(quotes)) & 1
+        _release(mm, src.start + s, src.start + s + chunk)
     return None
 
 
