@@ -369,3 +369,21 @@ def test_fast_path_equals_exact_parser(
     csv.writer(buf, lineterminator=eol, quoting=q).writerows([["A", "B", "C"], *rows])
     p = write(tmp_path, (buf.getvalue() + "".join(junk)).encode("utf-8"), "prop.csv")
     both(p)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    soup=st.lists(st.sampled_from(["x", "é", " ", ",", '"', '""', "\r", "\n", "\r\n", "\x00"]), max_size=40)
+)
+def test_fast_path_equals_exact_parser_on_token_soup(tmp_path: Path, soup: list[str]) -> None:
+    p = write(tmp_path, ("A,B,C\n" + "".join(soup)).encode("utf-8"), "soup.csv")
+    try:
+        both(p)
+    except InputError as e:  # a file mostly of NULs is binary: for both parsers alike
+        assert "binary data" in str(e)
+        with pytest.raises(InputError, match="binary data"):
+            read(p, fast=False)
