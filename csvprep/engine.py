@@ -256,10 +256,13 @@ def _with_required(f: FieldSpec, job: Job, rules: Sequence[Rule]) -> list[Rule]:
 class SeenKeys:
     """Exact-enough membership of values seen in earlier rows, in bounded memory.
 
-    Keeps 64-bit hashes with the row of their first occurrence, in sorted runs that are merged as they
-    grow (a log-structured set): 16 bytes a distinct key, O(log n) lookups, vectorised. A 64-bit collision
+    Keeps 64-bit hashes with the row of their first occurrence (32 bits), in sorted runs that are merged as
+    they grow (a log-structured set) up to :attr:`MAX_RUN` keys: 12 bytes a distinct key, O(log n)
+    lookups, vectorised, and a merge never needs more than a few dozen MB on top. A 64-bit collision
     between two different values is possible in principle (about 3 in a million at 10 million keys).
     """
+
+    MAX_RUN = 1 << 21
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
@@ -283,19 +286,26 @@ class SeenKeys:
         first_in_batch = rows[order[start[repeat]]]
         first[dup_idx] = np.where(first[dup_idx] < 0, first_in_batch, first[dup_idx])
         new = order[~repeat]
-        new = new[first[new] < 0]
+        new = new[first[new] < 0]  # already in hash order
         if len(new):
-            self._add(hashes[new], rows[new])
+            self._add(hashes[new], rows[new].astype(np.uint32))
         return first
 
     def _add(self, h: np.ndarray, r: np.ndarray) -> None:
-        o = np.argsort(h)
-        self.runs.append((h[o], r[o]))
-        while len(self.runs) > 1 and len(self.runs[-1][0]) * 2 >= len(self.runs[-2][0]):
-            (h2, r2), (h1, r1) = self.runs.pop(), self.runs.pop()
-            hh, rr = np.concatenate([h1, h2]), np.concatenate([r1, r2])
-            o = np.argsort(hh, kind="stable")
-            self.runs.append((hh[o], rr[o]))
+        self.runs.append((h, r))
+        while len(self.runs) > 1:
+            (h2, r2), (h1, r1) = self.runs[-1], self.runs[-2]
+            if len(h2) * 2 < len(h1) or len(h1) + len(h2) > self.MAX_RUN:
+                break
+            # The runs hold different keys: merge by insertion positions, no sort of the whole.
+            at = np.searchsorted(h1, h2) + np.arange(len(h2))
+            rest = np.ones(len(h1) + len(h2), dtype=bool)
+            rest[at] = False
+            hh = np.empty(len(rest), dtype=h1.dtype)
+            rr = np.empty(len(rest), dtype=r1.dtype)
+            hh[at], rr[at] = h2, r2
+            hh[rest], rr[rest] = h1, r1
+            self.runs[-2:] = [(hh, rr)]
 
 
 def _hash(s: pd.Series, casefold: bool) -> np.ndarray:

@@ -172,6 +172,24 @@ def test_seen_keys_remember_first_rows_across_calls() -> None:
     assert b.tolist() == [3, -1, 6, 2]
 
 
+@pytest.mark.parametrize("max_run", [4, 64, SeenKeys.MAX_RUN])
+def test_seen_keys_equal_a_dict_of_first_rows(monkeypatch: pytest.MonkeyPatch, max_run: int) -> None:
+    monkeypatch.setattr(SeenKeys, "MAX_RUN", max_run)
+    rng = np.random.default_rng(max_run)
+    seen, first, row = SeenKeys(), {}, 2
+    for _ in range(80):
+        n = int(rng.integers(0, 60))
+        hashes = rng.integers(-400, 400, n).astype(np.int64)
+        rows = np.arange(row, row + n)
+        row += n
+        expected = []
+        for h, r in zip(hashes.tolist(), rows.tolist(), strict=True):
+            expected.append(first.get(h, -1))
+            first.setdefault(h, r)
+        assert seen.first_rows(hashes, rows).tolist() == expected
+    assert all(len(h) <= max(max_run, 60) for h, _ in seen.runs)
+
+
 # --- the same path for DataFrames, progress, and the readahead thread ------------------------------------
 
 
