@@ -41,7 +41,7 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
             for code, n in per_code.items():
                 sev = str(codes.get(code).severity)
                 style = "red" if sev == "error" else "yellow"
-                by.add_row(col or "(file)", code, f"[{style}]{sev}[/{style}]", f"{n:,}")
+                by.add_row(col or ("(file)" if codes.get(code).file_level else "(row)"), code, f"[{style}]{sev}[/{style}]", f"{n:,}")
         console.print(by)
         first = Table(title=f"First {min(show, len(report.issues))} issues", title_justify="left")
         first.add_column("row", justify="right", no_wrap=True)
