@@ -10,7 +10,6 @@ all in memory.
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -312,12 +311,3 @@ class CsvWriter:
 
     def close(self, summary: Summary) -> None:
         pass
-
-
-def report_to_json(report: Report) -> str:
-    """The whole report as the JSON the CLI writes (for a report whose issues were all kept)."""
-    buf = io.StringIO()
-    w = JsonWriter(buf)
-    w.write(IssueBatch.from_issues(report.issues))
-    w.close(report.summary)
-    return buf.getvalue()

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -503,10 +502,6 @@ def control_rule() -> Rule:
     """NUL and other C0 control characters (tab, CR and LF excepted) have no place in a CRM value."""
     return Rule("control-character", _control_ok, detail=_control_detail)
 
-
-def describe(rule: Rule, value: str) -> dict[str, Any]:
-    """Message fields of ``rule`` for one failing ``value``."""
-    return rule.message_fields(value)
 
 
 # --- fast acceptance: one cheap pass that clears most cells of a column ----------------------------
