@@ -262,7 +262,7 @@ class SeenKeys:
     between two different values is possible in principle (about 3 in a million at 10 million keys).
     """
 
-    MAX_RUN = 1 << 21
+    MAX_RUN = 1 << 19
 
     def __init__(self) -> None:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
