@@ -64,8 +64,14 @@ def check(
     return check_table(table, job, keep=keep, sinks=sinks, progress=progress)
 
 
-def check_table(table: Table, job: Job, *, keep: int | None = None, sinks: Sequence[IssueSink] = (),
-                progress: Progress | None = None) -> Report:
+def check_table(
+    table: Table,
+    job: Job,
+    *,
+    keep: int | None = None,
+    sinks: Sequence[IssueSink] = (),
+    progress: Progress | None = None,
+) -> Report:
     """Check an opened table against a job."""
     p = plan(table.header, job)
     builder = ReportBuilder(keep=keep, sinks=sinks)

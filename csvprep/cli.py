@@ -32,12 +32,20 @@ def job_options(fn: F) -> F:
     options = [
         click.argument("file", type=click.Path(dir_okay=True, path_type=Path)),
         click.option("--module", "-m", help=f"Zoho module (shipped: {', '.join(shipped_modules())})."),
-        click.option("--schema", "-s", "schema_path", type=click.Path(path_type=Path),
-                     help="The org's own fields JSON (GET /crm/v7/settings/fields?module=X)."),
+        click.option(
+            "--schema",
+            "-s",
+            "schema_path",
+            type=click.Path(path_type=Path),
+            help="The org's own fields JSON (GET /crm/v7/settings/fields?module=X).",
+        ),
         click.option("--operation", "-o", type=click.Choice(OPERATIONS), default="insert", show_default=True),
         click.option("--find-by", help="Unique field that finds existing records (update/upsert)."),
-        click.option("--ignore-empty", is_flag=True,
-                     help="Empty cells leave the CRM value unchanged (Zoho's ignore_empty)."),
+        click.option(
+            "--ignore-empty",
+            is_flag=True,
+            help="Empty cells leave the CRM value unchanged (Zoho's ignore_empty).",
+        ),
         click.option("--encoding", help="Input encoding (default: detected)."),
         click.option("--delimiter", help="Input delimiter (default: detected from the header)."),
         click.option("--sheet", help="Sheet of an .xlsx input (default: the first)."),
@@ -65,24 +73,71 @@ def cli() -> None:
 
 @cli.command()
 @job_options
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True, help="table: a summary for people; json/csv: every issue.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="table: a summary for people; json/csv: every issue.",
+)
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.pass_context
-def check(ctx: click.Context, file: Path, module: str | None, schema_path: Path | None, operation: str,
-          find_by: str | None, ignore_empty: bool, encoding: str | None, delimiter: str | None,
-          sheet: str | None, quiet: bool, fmt: str, output: Path | None) -> None:
+def check(
+    ctx: click.Context,
+    file: Path,
+    module: str | None,
+    schema_path: Path | None,
+    operation: str,
+    find_by: str | None,
+    ignore_empty: bool,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    quiet: bool,
+    fmt: str,
+    output: Path | None,
+) -> None:
     """Report every cell and header Zoho's Bulk Write would refuse."""
-    ctx.exit(run_check(file, module, schema_path, operation, find_by, ignore_empty, encoding, delimiter,
-                       sheet, quiet, fmt, output))
+    ctx.exit(
+        run_check(
+            file,
+            module,
+            schema_path,
+            operation,
+            find_by,
+            ignore_empty,
+            encoding,
+            delimiter,
+            sheet,
+            quiet,
+            fmt,
+            output,
+        )
+    )
 
 
-def run_check(file: Path, module: str | None, schema_path: Path | None, operation: str,
-              find_by: str | None, ignore_empty: bool, encoding: str | None, delimiter: str | None,
-              sheet: str | None, quiet: bool, fmt: str, output: Path | None) -> int:
+def run_check(
+    file: Path,
+    module: str | None,
+    schema_path: Path | None,
+    operation: str,
+    find_by: str | None,
+    ignore_empty: bool,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    quiet: bool,
+    fmt: str,
+    output: Path | None,
+) -> int:
     try:
-        out: IO[str] = (open(output, "w", encoding="utf-8", newline="") if output  # noqa: SIM115
-                        else sys.stdout)
+        out: IO[str] = (
+            open(output, "w", encoding="utf-8", newline="")
+            if output  # noqa: SIM115
+            else sys.stdout
+        )
     except OSError as e:
         return fail(f"cannot write {output}: {e.strerror}")
     try:
@@ -94,9 +149,17 @@ def run_check(file: Path, module: str | None, schema_path: Path | None, operatio
         size = file.stat().st_size if file.is_file() else None
         with progress_bar(_progress_enabled(quiet), size, "checking") as progress:
             report = api.check(
-                file, module=module, schema=schema_path, operation=operation,  # type: ignore[arg-type]
-                find_by=find_by, ignore_empty=ignore_empty, encoding=encoding, delimiter=delimiter,
-                sheet=sheet, keep=200 if fmt == "table" else 0, sinks=sinks,
+                file,
+                module=module,
+                schema=schema_path,
+                operation=operation,  # type: ignore[arg-type]
+                find_by=find_by,
+                ignore_empty=ignore_empty,
+                encoding=encoding,
+                delimiter=delimiter,
+                sheet=sheet,
+                keep=200 if fmt == "table" else 0,
+                sinks=sinks,
                 progress=progress,  # type: ignore[arg-type]
             )
         if fmt == "table":
@@ -112,29 +175,75 @@ def run_check(file: Path, module: str | None, schema_path: Path | None, operatio
 
 @cli.command()
 @job_options
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for the batches, job JSONs, rejects.csv and manifest.json.")
-@click.option("--max-rows", type=click.IntRange(1, 25_000), default=25_000, show_default=True,
-              help="Records per batch (Zoho: at most 25,000).")
-@click.option("--max-zip-bytes", type=click.IntRange(1, 26_214_400), default=26_214_400, show_default=True,
-              help="Size limit of each ZIP (Zoho: 25 MB compressed).")
-@click.option("--compression", type=click.IntRange(0, 9), default=6, show_default=True,
-              help="Deflate level: 0 = store, 1 = fastest, 9 = smallest.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for the batches, job JSONs, rejects.csv and manifest.json.",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(1, 25_000),
+    default=25_000,
+    show_default=True,
+    help="Records per batch (Zoho: at most 25,000).",
+)
+@click.option(
+    "--max-zip-bytes",
+    type=click.IntRange(1, 26_214_400),
+    default=26_214_400,
+    show_default=True,
+    help="Size limit of each ZIP (Zoho: 25 MB compressed).",
+)
+@click.option(
+    "--compression",
+    type=click.IntRange(0, 9),
+    default=6,
+    show_default=True,
+    help="Deflate level: 0 = store, 1 = fastest, 9 = smallest.",
+)
 @click.option("--force", is_flag=True, help="Replace --out if it holds an earlier pack output.")
 @click.pass_context
-def pack(ctx: click.Context, file: Path, module: str | None, schema_path: Path | None, operation: str,
-         find_by: str | None, ignore_empty: bool, encoding: str | None, delimiter: str | None,
-         sheet: str | None, quiet: bool, out_dir: Path, max_rows: int, max_zip_bytes: int, compression: int,
-         force: bool) -> None:
+def pack(
+    ctx: click.Context,
+    file: Path,
+    module: str | None,
+    schema_path: Path | None,
+    operation: str,
+    find_by: str | None,
+    ignore_empty: bool,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    quiet: bool,
+    out_dir: Path,
+    max_rows: int,
+    max_zip_bytes: int,
+    compression: int,
+    force: bool,
+) -> None:
     """Write the good rows as upload-ready ZIP batches with their job JSON; bad rows go to rejects.csv."""
     try:
         size = file.stat().st_size if file.is_file() else None
         with progress_bar(_progress_enabled(quiet), size, "packing") as progress:
             result = pack_files(
-                file, out_dir, module=module, schema=schema_path, operation=operation,  # type: ignore[arg-type]
-                find_by=find_by, max_rows=max_rows, max_zip_bytes=max_zip_bytes, compression=compression,
-                ignore_empty=ignore_empty, force=force, encoding=encoding, delimiter=delimiter, sheet=sheet,
-                keep=20, progress=progress,  # type: ignore[arg-type]
+                file,
+                out_dir,
+                module=module,
+                schema=schema_path,
+                operation=operation,  # type: ignore[arg-type]
+                find_by=find_by,
+                max_rows=max_rows,
+                max_zip_bytes=max_zip_bytes,
+                compression=compression,
+                ignore_empty=ignore_empty,
+                force=force,
+                encoding=encoding,
+                delimiter=delimiter,
+                sheet=sheet,
+                keep=20,
+                progress=progress,  # type: ignore[arg-type]
             )
     except CsvprepError as e:
         ctx.exit(fail(str(e)))
@@ -148,8 +257,10 @@ def pack(ctx: click.Context, file: Path, module: str | None, schema_path: Path |
         click.echo("  no batch written: Zoho would refuse every job of this file (see the errors above)")
     batches = f"{t.batches:,} batch" + ("" if t.batches == 1 else "es")
     jobs = f"{t.jobs:,} job" + ("" if t.jobs == 1 else "s")
-    click.echo(f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {batches} ({jobs}, "
-               f"{t.api_credits:,} API credits); rejected {t.rows_rejected:,}")
+    click.echo(
+        f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {batches} ({jobs}, "
+        f"{t.api_credits:,} API credits); rejected {t.rows_rejected:,}"
+    )
     click.echo(f"  → {result.paths.out_dir}{os.sep} (manifest.json, rejects.csv)")
     ctx.exit(result.exit_code)
 

@@ -161,8 +161,16 @@ def plan(header: Sequence[str], job: Job) -> Plan:
     control = control_rule()
 
     for i, (h, key) in enumerate(zip(header, keys, strict=True)):
-        def col(role: Role, f: FieldSpec | None = None, rules: Sequence[Rule] = (),
-                sub: str | None = None, _i: int = i, _h: str = h, _k: str = key) -> Column:
+
+        def col(
+            role: Role,
+            f: FieldSpec | None = None,
+            rules: Sequence[Rule] = (),
+            sub: str | None = None,
+            _i: int = i,
+            _h: str = h,
+            _k: str = key,
+        ) -> Column:
             return Column(_i, _k, _h, role, f, (control, *rules) if role != "ignored" else (), sub)
 
         if h in RESERVED_COLUMNS:
@@ -185,13 +193,21 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             continue
         is_key = job.key is not None and f.api_name == job.key and not dot
         if dot and f.data_type not in LOOKUP_TYPES:
-            issues.append(_issue("unknown-column", h, module=mod,
-                                 hint=f"; only lookup fields take a '.field' suffix: use '{f.api_name}'"))
+            issues.append(
+                _issue(
+                    "unknown-column",
+                    h,
+                    module=mod,
+                    hint=f"; only lookup fields take a '.field' suffix: use '{f.api_name}'",
+                )
+            )
             columns.append(col("invalid"))
             continue
         if f.data_type in CHILD_CSV_TYPES:
-            why = ("Zoho writes it from a separate child CSV (the subform or linking module, with a "
-                   "Parent_Id column) in the same ZIP; csvprep checks single-CSV jobs")
+            why = (
+                "Zoho writes it from a separate child CSV (the subform or linking module, with a "
+                "Parent_Id column) in the same ZIP; csvprep checks single-CSV jobs"
+            )
             issues.append(_issue("unsupported-column", h, data_type=f.data_type, why=why))
             columns.append(col("invalid"))
             continue
@@ -334,8 +350,9 @@ class Validator:
         self._unique: list[tuple[Column, bool]] = []
         for c in plan.columns:
             if c.role == "key":
-                self._unique.append((c, c.field is not None and c.field.unique
-                                     and not c.field.unique_case_sensitive))
+                self._unique.append(
+                    (c, c.field is not None and c.field.unique and not c.field.unique_case_sensitive)
+                )
             elif c.role == "value" and c.field is not None and c.field.unique:
                 self._unique.append((c, not c.field.unique_case_sensitive))
         self._seen = {c.key: SeenKeys() for c, _ in self._unique}
@@ -402,8 +419,9 @@ class Validator:
         return ~accept(arr), 1  # the control rule (first, see _column_accept) passes every cell
 
     @staticmethod
-    def _column_failures(s: pd.Series, rules: tuple[Rule, ...], suspect: np.ndarray, skip: int
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    def _column_failures(
+        s: pd.Series, rules: tuple[Rule, ...], suspect: np.ndarray, skip: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(positions, first failing rule, value) of the suspect cells of one column that fail a rule."""
         at = np.flatnonzero(suspect)
         if not len(at):
@@ -451,8 +469,14 @@ class Validator:
         rows = np.concatenate([p.rows for p in parts])
         keys = np.concatenate([p.keys for p in parts])
         rule = np.concatenate([p.rules for p in parts])
-        rank = np.concatenate([np.full(len(p.rows), self._rank[p.keys[0]]) if p.single else
-                               np.array([self._rank[k] for k in p.keys.tolist()]) for p in parts])
+        rank = np.concatenate(
+            [
+                np.full(len(p.rows), self._rank[p.keys[0]])
+                if p.single
+                else np.array([self._rank[k] for k in p.keys.tolist()])
+                for p in parts
+            ]
+        )
         order = np.lexsort((rule, rank, rows))
         r, k = rows[order], rank[order]
         keep = np.ones(len(order), dtype=bool)
@@ -470,21 +494,45 @@ class Validator:
         out = []
         if is_key and empty.any():
             n = int(empty.sum())
-            out.append(_Found(rows[empty], np.full(n, col.key, dtype=object), np.full(n, 1000),
-                              np.full(n, "", dtype=object), np.full(n, -1), True))
+            out.append(
+                _Found(
+                    rows[empty],
+                    np.full(n, col.key, dtype=object),
+                    np.full(n, 1000),
+                    np.full(n, "", dtype=object),
+                    np.full(n, -1),
+                    True,
+                )
+            )
         full = ~empty
         if full.any():
             first = self._seen[col.key].first_rows(_hash(s[full], casefold), rows[full])
             dup = first >= 0
             if dup.any():
                 n = int(dup.sum())
-                out.append(_Found(rows[full][dup], np.full(n, col.key, dtype=object),
-                                  np.full(n, 1001 if is_key else 1002),
-                                  s[full][dup].to_numpy(dtype=object), first[dup], True))
+                out.append(
+                    _Found(
+                        rows[full][dup],
+                        np.full(n, col.key, dtype=object),
+                        np.full(n, 1001 if is_key else 1002),
+                        s[full][dup].to_numpy(dtype=object),
+                        first[dup],
+                        True,
+                    )
+                )
         if not out:
             return _Found.empty()
-        return out[0] if len(out) == 1 else _Found(*(np.concatenate(x) for x in zip(*(
-            (o.rows, o.keys, o.rules, o.values, o.extra) for o in out), strict=True)), True)
+        return (
+            out[0]
+            if len(out) == 1
+            else _Found(
+                *(
+                    np.concatenate(x)
+                    for x in zip(*((o.rows, o.keys, o.rules, o.values, o.extra) for o in out), strict=True)
+                ),
+                True,
+            )
+        )
 
     def _batch(self, found: _Found) -> IssueBatch:
         if not len(found.rows):
@@ -516,8 +564,14 @@ class Validator:
             if r >= 1000:
                 c = codes.get(special[r])
                 case = "" if r == 1000 else " (compared ignoring case)" if _casefolded(self, k) else ""
-                return c.render(column=col, value=v, operation=job.operation, module=job.schema.module,
-                                first_row=int(extra[i]), case=case)
+                return c.render(
+                    column=col,
+                    value=v,
+                    operation=job.operation,
+                    module=job.schema.module,
+                    first_row=int(extra[i]),
+                    case=case,
+                )
             # Bad values repeat (N/A, 1e10, yes...): a message depends only on column, rule and value.
             memo = (k, r, v)
             text = messages.get(memo)
@@ -705,14 +759,15 @@ def judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterato
 
 
 def _judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterator[Judged]:
-    for batch in readahead(batches):
+    for batch in readahead(batches, depth=1):
         issues = validator.validate(batch.frame)
         if batch.malformed:
             extra = IssueBatch.from_issues(_malformed_issues(batch.malformed, width))
             issues = concat_batches([issues, extra]) if len(issues) else extra
         if len(issues):
-            is_err = np.array([codes.get(c).severity == Severity.ERROR for c in issues.codes.tolist()],
-                              dtype=bool)
+            is_err = np.array(
+                [codes.get(c).severity == Severity.ERROR for c in issues.codes.tolist()], dtype=bool
+            )
             error_rows = np.unique(issues.rows[is_err])
             if batch.malformed:
                 error_rows = np.setdiff1d(error_rows, [m.row for m in batch.malformed])

@@ -70,8 +70,14 @@ class IssueBatch:
         code = str(self.codes[i])
         row = int(self.rows[i])
         col, val = self.columns[i], self.values[i]
-        return Issue(row if row > 0 else None, None if col is None else str(col), code,
-                     codes.get(code).severity, None if val is None else str(val), self.render(i))
+        return Issue(
+            row if row > 0 else None,
+            None if col is None else str(col),
+            code,
+            codes.get(code).severity,
+            None if val is None else str(val),
+            self.render(i),
+        )
 
     def __iter__(self) -> Iterator[Issue]:
         return (self.issue(i) for i in range(len(self)))
@@ -220,10 +226,12 @@ class ReportBuilder:
             warnings=self.warnings,
             by_code=MappingProxyType(dict(sorted(self.by_code.items()))),
             by_column=MappingProxyType(dict(sorted(self.by_column.items()))),
-            by_column_code=MappingProxyType({
-                col: MappingProxyType({k: n for (c, k), n in sorted(self.by_pair.items()) if c == col})
-                for col in sorted({c for c, _ in self.by_pair})
-            }),
+            by_column_code=MappingProxyType(
+                {
+                    col: MappingProxyType({k: n for (c, k), n in sorted(self.by_pair.items()) if c == col})
+                    for col in sorted({c for c, _ in self.by_pair})
+                }
+            ),
             source=MappingProxyType(dict(source)),
         )
         for s in self.sinks:
@@ -274,8 +282,14 @@ class JsonWriter:
             f'{{"row": {row if row > 0 else "null"}, "column": {const(col)}, "code": {const(code)}, '
             f'"severity": {const(sv)}, "value": {_json_value(val)}, "message": {enc(render(i))}}}'
             for i, (row, col, code, sv, val) in enumerate(
-                zip(batch.rows.tolist(), batch.columns.tolist(), batch.codes.tolist(), sev.tolist(),
-                    batch.values.tolist(), strict=True)
+                zip(
+                    batch.rows.tolist(),
+                    batch.columns.tolist(),
+                    batch.codes.tolist(),
+                    sev.tolist(),
+                    batch.values.tolist(),
+                    strict=True,
+                )
             )
         ]
         if parts:

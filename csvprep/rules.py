@@ -184,8 +184,9 @@ def _multi_ok(allowed: tuple[str, ...] | None) -> Ok:
         if allowed is None:
             bad_item = pc.equal(pc.utf8_length(items), 0)
         else:
-            bad_item = pc.and_(pc.invert(pc.is_in(items, value_set=values)),
-                               pc.greater(pc.utf8_length(items), 0))
+            bad_item = pc.and_(
+                pc.invert(pc.is_in(items, value_set=values)), pc.greater(pc.utf8_length(items), 0)
+            )
         bad_rows = pc.unique(pc.filter(parents, bad_item)).to_numpy()
         out = pd.Series(True, index=s.index)
         if len(bad_rows):
@@ -347,20 +348,35 @@ def _number_rules(f: FieldSpec, whole: bool) -> list[Rule]:
         pattern = r"-?\d+"
     else:
         dec = f.max_decimals
-        expected = (f"a number with at most {limit} digits before the point and {dec} after, "
-                    f"e.g. 250000.{'5' * min(dec, 2) if dec else ''}".rstrip("."))
+        expected = (
+            f"a number with at most {limit} digits before the point and {dec} after, "
+            f"e.g. 250000.{'5' * min(dec, 2) if dec else ''}".rstrip(".")
+        )
         pattern = _NUMBER
     rules = [
         Rule("scientific-notation", _not_scientific()),
-        Rule("invalid-number", fullmatch_or_empty(pattern), MappingProxyType({"expected": expected}),
-             lambda v: {"expected": expected + _number_hint(v)["hint"]}),
-        Rule("too-many-digits", _int_digits_ok(limit),
-             MappingProxyType({"limit": limit, "where": "before the decimal point" if not whole else ""}),
-             _digits_detail("before")),
+        Rule(
+            "invalid-number",
+            fullmatch_or_empty(pattern),
+            MappingProxyType({"expected": expected}),
+            lambda v: {"expected": expected + _number_hint(v)["hint"]},
+        ),
+        Rule(
+            "too-many-digits",
+            _int_digits_ok(limit),
+            MappingProxyType({"limit": limit, "where": "before the decimal point" if not whole else ""}),
+            _digits_detail("before"),
+        ),
     ]
     if not whole:
-        rules.append(Rule("too-many-decimals", _decimals_ok(f.max_decimals),
-                          MappingProxyType({"limit": f.max_decimals}), _digits_detail("after")))
+        rules.append(
+            Rule(
+                "too-many-decimals",
+                _decimals_ok(f.max_decimals),
+                MappingProxyType({"limit": f.max_decimals}),
+                _digits_detail("after"),
+            )
+        )
     return rules
 
 
@@ -417,8 +433,10 @@ def _email(f: FieldSpec) -> list[Rule]:
 
 
 def _phone(f: FieldSpec) -> list[Rule]:
-    return [Rule("invalid-phone", fullmatch_or_empty(r"\+?\d+"), detail=_phone_detail),
-            too_long(f.max_length or 30)]
+    return [
+        Rule("invalid-phone", fullmatch_or_empty(r"\+?\d+"), detail=_phone_detail),
+        too_long(f.max_length or 30),
+    ]
 
 
 def _website(f: FieldSpec) -> list[Rule]:
@@ -441,13 +459,17 @@ def _multiselect(f: FieldSpec) -> list[Rule]:
 
 
 def _date(f: FieldSpec) -> list[Rule]:
-    return [Rule("invalid-date", fullmatch_or_empty(DATE), detail=_date_hint),
-            Rule("impossible-date", _calendar_ok)]
+    return [
+        Rule("invalid-date", fullmatch_or_empty(DATE), detail=_date_hint),
+        Rule("impossible-date", _calendar_ok),
+    ]
 
 
 def _datetime(f: FieldSpec) -> list[Rule]:
-    return [Rule("invalid-datetime", fullmatch_or_empty(DATETIME), detail=_datetime_hint),
-            Rule("impossible-date", _calendar_ok)]
+    return [
+        Rule("invalid-datetime", fullmatch_or_empty(DATETIME), detail=_datetime_hint),
+        Rule("impossible-date", _calendar_ok),
+    ]
 
 
 def _boolean(f: FieldSpec) -> list[Rule]:
@@ -501,7 +523,6 @@ def _control_detail(value: str) -> Mapping[str, object]:
 def control_rule() -> Rule:
     """NUL and other C0 control characters (tab, CR and LF excepted) have no place in a CRM value."""
     return Rule("control-character", _control_ok, detail=_control_detail)
-
 
 
 # --- fast acceptance: one cheap pass that clears most cells of a column ----------------------------
@@ -660,8 +681,9 @@ def has_control(arr: pa.Array) -> bool:
         return False
     wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
     width = 8 if wide else 4
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(arr) + 1,
-                            offset=arr.offset * width)
+    offsets = np.frombuffer(
+        arr.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(arr) + 1, offset=arr.offset * width
+    )
     data = arr.buffers()[2]
     if data is None:
         return False

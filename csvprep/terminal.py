@@ -41,7 +41,8 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
             for code, n in per_code.items():
                 sev = str(codes.get(code).severity)
                 style = "red" if sev == "error" else "yellow"
-                by.add_row(col or ("(file)" if codes.get(code).file_level else "(row)"), code, f"[{style}]{sev}[/{style}]", f"{n:,}")
+                where = col or ("(file)" if codes.get(code).file_level else "(row)")
+                by.add_row(where, code, f"[{style}]{sev}[/{style}]", f"{n:,}")
         console.print(by)
         first = Table(title=f"First {min(show, len(report.issues))} issues", title_justify="left")
         first.add_column("row", justify="right", no_wrap=True)
@@ -51,8 +52,14 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
         first.add_column("message", overflow="fold", ratio=1, min_width=30)
         for i in report.issues[:show]:
             value = "" if i.value is None else (i.value if len(i.value) <= 40 else i.value[:37] + "...")
-            first.add_row("" if i.row is None else str(i.row), i.column or "", i.code, value, i.message,
-                          style="red" if i.severity == "error" else "yellow")
+            first.add_row(
+                "" if i.row is None else str(i.row),
+                i.column or "",
+                i.code,
+                value,
+                i.message,
+                style="red" if i.severity == "error" else "yellow",
+            )
         console.print(first)
     verdict = (
         f"[green]OK[/green]: {s.rows_read:,} rows, no errors"
