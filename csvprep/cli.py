@@ -134,8 +134,8 @@ def run_check(
 ) -> int:
     try:
         out: IO[str] = (
-            open(output, "w", encoding="utf-8", newline="")
-            if output  # noqa: SIM115
+            open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in finally
+            if output
             else sys.stdout
         )
     except OSError as e:

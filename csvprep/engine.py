@@ -234,10 +234,10 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             rules = record_id_rules() if f.api_name == "id" else (rules_for(f) or [])
             columns.append(col("key", f, rules))
             continue
-        rules = rules_for(f)
-        if rules is None:
+        known = rules_for(f)
+        if known is None:
             issues.append(_issue("unknown-data-type", h, data_type=f.data_type))
-            rules = []
+        rules = known or []
         columns.append(col("value", f, _with_required(f, job, rules)))
 
     present = {c.api_name for c in columns if c.role not in ("invalid", "ignored")}
@@ -522,16 +522,15 @@ class Validator:
                 )
         if not out:
             return _Found.empty()
-        return (
-            out[0]
-            if len(out) == 1
-            else _Found(
-                *(
-                    np.concatenate(x)
-                    for x in zip(*((o.rows, o.keys, o.rules, o.values, o.extra) for o in out), strict=True)
-                ),
-                True,
-            )
+        if len(out) == 1:
+            return out[0]
+        return _Found(
+            np.concatenate([o.rows for o in out]),
+            np.concatenate([o.keys for o in out]),
+            np.concatenate([o.rules for o in out]),
+            np.concatenate([o.values for o in out]),
+            np.concatenate([o.extra for o in out]),
+            True,
         )
 
     def _batch(self, found: _Found) -> IssueBatch:
@@ -626,7 +625,7 @@ def _arrow_column(s: pd.Series) -> pa_arrow.Array:
     """The Arrow array behind a pandas ``str`` column (one chunk), or one made from it."""
     arr = getattr(s.array, "_pa_array", None)
     if arr is None:
-        return pa_arrow.array(s.astype("str").array._pa_array.combine_chunks())
+        arr = pa_arrow.array(s.astype("str").array)
     return arr.combine_chunks() if isinstance(arr, pa_arrow.ChunkedArray) else arr
 
 

@@ -180,11 +180,11 @@ class ReportBuilder:
         is_err = sev == "error"
         self.errors += int(is_err.sum())
         self.warnings += int((~is_err).sum())
-        self.by_code.update(pd.Series(batch.codes).value_counts().to_dict())
+        self.by_code.update({str(k): int(n) for k, n in pd.Series(batch.codes).value_counts().items()})
         cols = np.array(["" if c is None else c for c in batch.columns.tolist()], dtype=object)
-        self.by_column.update(pd.Series(cols).value_counts().to_dict())
+        self.by_column.update({str(k): int(n) for k, n in pd.Series(cols).value_counts().items()})
         pairs = pd.DataFrame({"c": cols, "k": batch.codes}).value_counts()
-        self.by_pair.update({(str(c), str(k)): int(n) for (c, k), n in pairs.items()})
+        self.by_pair.update({(str(ck[0]), str(ck[1])): int(n) for ck, n in pairs.items()})  # type: ignore[index]
         rows = batch.rows
         cell = rows > 0
         err_rows = set(np.unique(rows[is_err & cell]).tolist())

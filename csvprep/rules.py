@@ -359,7 +359,7 @@ def _number_rules(f: FieldSpec, whole: bool) -> list[Rule]:
             "invalid-number",
             fullmatch_or_empty(pattern),
             MappingProxyType({"expected": expected}),
-            lambda v: {"expected": expected + _number_hint(v)["hint"]},
+            lambda v: {"expected": f"{expected}{_number_hint(v)['hint']}"},
         ),
         Rule(
             "too-many-digits",
