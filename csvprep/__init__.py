@@ -1,6 +1,7 @@
 """csvprep: the offline pre-flight for Zoho CRM Bulk Write.
 
 The public names are few: :func:`check` validates a file or a DataFrame and returns a :class:`Report`;
+:func:`pack` also writes the good rows into upload-ready ZIP batches (a :class:`PackResult`);
 :func:`load_schema` reads an org's fields JSON; :class:`CsvprepError` is raised only when a run cannot
 happen (bad usage, unreadable input, broken schema).
 """
