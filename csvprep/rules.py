@@ -336,6 +336,9 @@ def _number_hint(value: str) -> Mapping[str, object]:
         return {"hint": f"; remove the thousands separators: {v.replace(',', '')}"}
     if re.fullmatch(r"-?\d+,\d+", v):
         return {"hint": f"; use '.' as the decimal point: {v.replace(',', '.')}"}
+    if re.fullmatch(r"-?\d{1,3}(?:[.\s\u00a0]\d{3})+,\d+", v):  # European: 1.234,50 or 1 234,50
+        plain = re.sub(r"[.\s\u00a0]", "", v).replace(",", ".")
+        return {"hint": f"; use '.' as the decimal point and no thousands separator: {plain}"}
     if re.fullmatch(r"[$€£¥₹]\s?-?[\d.,]+|-?[\d.,]+\s?[$€£¥₹%]", v):
         return {"hint": "; remove the currency or percent sign"}
     return {"hint": ""}

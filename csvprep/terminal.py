@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -15,6 +16,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from csvprep import codes
 from csvprep.report import Report
@@ -44,23 +46,23 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
                 where = col or ("(file)" if codes.get(code).file_level else "(row)")
                 by.add_row(where, code, f"[{style}]{sev}[/{style}]", f"{n:,}")
         console.print(by)
-        first = Table(title=f"First {min(show, len(report.issues))} issues", title_justify="left")
-        first.add_column("row", justify="right", no_wrap=True)
-        first.add_column("column", overflow="fold", max_width=18)
-        first.add_column("code", no_wrap=True)
-        first.add_column("value", overflow="fold", max_width=20)
-        first.add_column("message", overflow="fold", ratio=1, min_width=30)
-        for i in report.issues[:show]:
-            value = "" if i.value is None else (i.value if len(i.value) <= 40 else i.value[:37] + "...")
-            first.add_row(
-                "" if i.row is None else str(i.row),
-                i.column or "",
-                i.code,
-                value,
-                i.message,
-                style="red" if i.severity == "error" else "yellow",
-            )
-        console.print(first)
+        # One block per issue (where, then the message on its own wrapped line): readable at any width,
+        # where a five-column table crops its messages in an 80-column terminal.
+        shown = report.issues[:show]
+        more = s.errors + s.warnings - len(shown)
+        console.print(f"[bold]First {len(shown)} issues[/bold]" + (f" ({more:,} more)" if more > 0 else ""))
+        for i in shown:
+            style = "red" if i.severity == "error" else "yellow"
+            where = "file" if i.row is None else f"row {i.row}"
+            if i.column:
+                where += f" · {i.column}"
+            line = Text.assemble((where, "bold"), " · ", (i.code, style))
+            if i.value:
+                value = i.value if len(i.value) <= 60 else i.value[:57] + "..."
+                line.append(" · ")
+                line.append(repr(value), style="dim")
+            console.print(line)
+            console.print(Padding(Text(i.message, style=style), (0, 0, 0, 2)))
     verdict = (
         f"[green]OK[/green]: {s.rows_read:,} rows, no errors"
         if report.ok

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 import pytest
-from conftest import field, judge_values
+from conftest import field, judge_values, schema_of
+
+import csvprep
 
 TEXT40 = field("First_Name", "text", length=40)
 TEXT_DEFAULT = field("Title", "text")
@@ -199,11 +202,6 @@ def test_metadata_overrides_defaults() -> None:
 
 def test_values_are_never_numbers() -> None:
     """The report shows the cell exactly as written: leading zeros, long IDs, 'N/A'."""
-    import pandas as pd
-    from conftest import schema_of
-
-    import csvprep
-
     df = pd.DataFrame({"Employees": ["0012", "N/A", "1234567890"]}, dtype="str")
     report = csvprep.check(df, schema=schema_of(INTEGER))
     assert [(i.row, i.value) for i in report.issues] == [(3, "N/A"), (4, "1234567890")]
@@ -217,11 +215,6 @@ def test_mandatory_empty_is_an_error_only_where_required() -> None:
 
 
 def test_messages_say_what_was_expected() -> None:
-    import pandas as pd
-    from conftest import schema_of
-
-    import csvprep
-
     df = pd.DataFrame(
         {"Date_of_Birth": ["28/05/1990", "05/06/1990"], "Phone": ["+1 (555) 123-4567", "x"]}, dtype="str"
     )
@@ -231,3 +224,13 @@ def test_messages_say_what_was_expected() -> None:
     assert "1990-05-28" in msgs[(2, "Date_of_Birth")]
     assert "ambiguous" in msgs[(3, "Date_of_Birth")]
     assert "+15551234567" in msgs[(2, "Phone")]
+
+
+@pytest.mark.parametrize(
+    ("value", "fix"),
+    [("1,234,567.00", "1234567.00"), ("12,5", "12.5"), ("1.234,50", "1234.50"), ("1 234,50", "1234.50")],
+)
+def test_number_messages_suggest_the_plain_form(value: str, fix: str) -> None:
+    report = csvprep.check(pd.DataFrame({"Revenue": [value]}, dtype="str"), schema=schema_of(CURRENCY))
+    assert [i.code for i in report.issues] == ["invalid-number"]
+    assert report.issues[0].message.endswith(fix)
