@@ -236,8 +236,9 @@ _ALL: tuple[Code, ...] = (
         "scientific-notation",
         "Number in scientific notation",
         E,
-        "'{value}' is scientific notation, as Excel shows long numbers: the digits are already lost. "
-        "Re-export the column formatted as text (or as a number with 0 decimals)",
+        "'{value}' is scientific notation, as Excel shows long numbers: Excel keeps 15 digits, so the "
+        "rest are lost (a 0-decimal number format would show a wrong ID ending in zeros). Format the "
+        "column as Text and paste the values again from their source",
         "INVALID_DATA",
     ),
     Code("invalid-boolean", "Not true or false", E, "a checkbox takes true or false{hint}", "INVALID_DATA"),
