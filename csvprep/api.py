@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -82,7 +83,12 @@ def check_table(
         builder.add(judged.issues)
         if progress is not None:
             progress(rows, judged.batch.bytes_done)
-    source = {**table.describe(), "module": job.schema.module, "operation": job.operation}
+    return builder.finish(rows, run_source(table, job))
+
+
+def run_source(table: Table, job: Job) -> dict[str, Any]:
+    """What was read and how, and the job: the ``source`` part of a report's summary."""
+    source: dict[str, Any] = {**table.describe(), "module": job.schema.module, "operation": job.operation}
     if job.find_by:
         source["find_by"] = job.find_by
-    return builder.finish(rows, source)
+    return source

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from csvprep.api import Progress, Source, make_job
+from csvprep.api import Progress, Source, make_job, run_source
 from csvprep.batches import MANIFEST, Batcher, PackedBatch, dump_json, iter_zip_rows, sha256_file
 from csvprep.codes import Severity
 from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
@@ -207,10 +207,7 @@ def pack(
                 progress(rows_in, judged.batch.bytes_done)
         batches = tuple(batcher.finish())
         rejects.close()
-        src: dict[str, Any] = {**table.describe(), "module": job.schema.module, "operation": job.operation}
-        if job.find_by:
-            src["find_by"] = job.find_by
-        report = builder.finish(rows_in, src)
+        report = builder.finish(rows_in, run_source(table, job))
         jobs = sum(len(b.files) for b in batches)
         totals = PackTotals(rows_in, batcher.rows, rejects.rows, len(batches), jobs, jobs * CREDITS_PER_JOB)
         if totals.rows_packed + totals.rows_rejected != totals.rows_in:
