@@ -356,6 +356,7 @@ class Validator:
             elif c.role == "value" and c.field is not None and c.field.unique:
                 self._unique.append((c, not c.field.unique_case_sensitive))
         self._seen = {c.key: SeenKeys() for c, _ in self._unique}
+        self._casefold = {c.key for c, casefold in self._unique if casefold}
         self._accepts: dict[str, Accept | None] = {c.key: _column_accept(c) for c in checked}
         self._messages: dict[tuple[str, int, str], str] = {}
         self._rank = {k: i for i, k in enumerate(sorted(c.key for c in plan.columns))}
@@ -562,7 +563,7 @@ class Validator:
             col = header[k]
             if r >= 1000:
                 c = codes.get(special[r])
-                case = "" if r == 1000 else " (compared ignoring case)" if _casefolded(self, k) else ""
+                case = "" if r == 1000 else " (compared ignoring case)" if k in self._casefold else ""
                 return c.render(
                     column=col,
                     value=v,
@@ -654,10 +655,6 @@ def _column_accept(col: Column) -> Accept | None:
         return ok
 
     return accept
-
-
-def _casefolded(v: Validator, key: str) -> bool:
-    return any(c.key == key and cf for c, cf in v._unique)
 
 
 def _empty_batch() -> IssueBatch:
