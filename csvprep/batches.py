@@ -38,7 +38,7 @@ CHUNK_ROWS = 1024
 CHUNK_BYTES = 2 << 20
 MANIFEST = "manifest.json"
 EOL = "\r\n"
-_CSV_OPTIONS = pcsv.WriteOptions(include_header=False, quoting_style="needed", eol=EOL)
+CSV_OPTIONS = pcsv.WriteOptions(include_header=False, quoting_style="needed", eol=EOL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ class Batcher:
 
     def _csv(self, table: pa.Table, cs: ColumnSet) -> bytes:
         buf = io.BytesIO()
-        pcsv.write_csv(table.select(cs.keys), buf, _CSV_OPTIONS)
+        pcsv.write_csv(table.select(cs.keys), buf, CSV_OPTIONS)
         return buf.getvalue()
 
     def _try(self, table: pa.Table) -> list[Any] | None:

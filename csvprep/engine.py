@@ -558,41 +558,48 @@ class Validator:
                 code_arr[at[r == n]] = name
             col_arr[at] = header[k]
 
-        def render(i: int) -> str:
-            k, r, v = keys[i], int(rule_idx[i]), str(values[i])
-            col = header[k]
-            if r >= 1000:
-                c = codes.get(special[r])
-                case = "" if r == 1000 else " (compared ignoring case)" if k in self._casefold else ""
-                return c.render(
-                    column=col,
-                    value=v,
-                    operation=job.operation,
-                    module=job.schema.module,
-                    first_row=int(extra[i]),
-                    case=case,
-                )
-            # Bad values repeat (N/A, 1e10, yes...): a message depends only on column, rule and value.
-            memo = (k, r, v)
-            text = messages.get(memo)
-            if text is None:
-                rule = rules[k][r]
-                fields = rule.message_fields(v)
-                fields.setdefault("column", col)
-                fields.setdefault("value", v)
-                fields.setdefault("operation", job.operation)
-                text = codes.get(rule.code).render(**fields)
-                if len(messages) >= _MESSAGE_MEMO:
-                    messages.clear()
-                messages[memo] = text
-            return text
+        casefold = self._casefold
+
+        def render_all() -> list[str]:
+            out: list[str] = []
+            add = out.append
+            cells = zip(keys.tolist(), rule_idx.tolist(), values.tolist(), extra.tolist(), strict=True)
+            for k, r, v, x in cells:
+                if r >= 1000:
+                    case = " (compared ignoring case)" if r != 1000 and k in casefold else ""
+                    add(
+                        codes.get(special[r]).render(
+                            column=header[k],
+                            value=v,
+                            operation=job.operation,
+                            module=job.schema.module,
+                            first_row=x,
+                            case=case,
+                        )
+                    )
+                    continue
+                # Bad values repeat (N/A, 1e10, yes...): a message depends only on column, rule and value.
+                memo = (k, r, v)
+                text = messages.get(memo)
+                if text is None:
+                    rule = rules[k][r]
+                    fields = rule.message_fields(v)
+                    fields.setdefault("column", header[k])
+                    fields.setdefault("value", v)
+                    fields.setdefault("operation", job.operation)
+                    text = codes.get(rule.code).render(**fields)
+                    if len(messages) >= _MESSAGE_MEMO:
+                        messages.clear()
+                    messages[memo] = text
+                add(text)
+            return out
 
         return IssueBatch(
             rows=found.rows,
             columns=col_arr,
             codes=code_arr,
             values=values,
-            render=render,
+            render_all=render_all,
         )
 
 
@@ -659,7 +666,7 @@ def _column_accept(col: Column) -> Accept | None:
 
 def _empty_batch() -> IssueBatch:
     e = np.array([], dtype=object)
-    return IssueBatch(np.array([], dtype=np.int64), e, e, e, lambda i: "")
+    return IssueBatch(np.array([], dtype=np.int64), e, e, e, list)
 
 
 # --- the batch loop shared by check and pack ------------------------------------------------------
@@ -774,16 +781,10 @@ def _judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterat
 
 def concat_batches(parts: Sequence[IssueBatch]) -> IssueBatch:
     """Several issue batches as one (their renderers kept)."""
-    offsets = np.cumsum([0, *[len(p) for p in parts]])
-
-    def render(i: int) -> str:
-        j = int(np.searchsorted(offsets, i, side="right")) - 1
-        return parts[j].render(i - int(offsets[j]))
-
     return IssueBatch(
         rows=np.concatenate([p.rows for p in parts]),
         columns=np.concatenate([p.columns for p in parts]),
         codes=np.concatenate([p.codes for p in parts]),
         values=np.concatenate([p.values for p in parts]),
-        render=render,
+        render_all=lambda: [m for p in parts for m in p.messages],
     )

@@ -5,18 +5,24 @@ message`` for each error, joined by `` | ``); the input's own columns follow unc
 both columns (:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it again as
 it is. They come first so that a malformed row (more or fewer fields than the header) is written with its
 raw fields and the two columns stay aligned.
+
+Well-formed rows are written by ``pyarrow.csv.write_csv`` straight from the batch's Arrow columns (RFC 4180,
+quoted where needed, as the batches are); the rare malformed row by the ``csv`` module, in row order.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
 
 from csvprep import codes
-from csvprep.batches import EOL
+from csvprep.batches import CSV_OPTIONS, EOL
 from csvprep.codes import Severity
 from csvprep.engine import RESERVED_COLUMNS, Judged
 
@@ -35,45 +41,67 @@ class Rejects:
         self.reserved = {i for i, h in enumerate(header) if h in RESERVED_COLUMNS}
         self.keys = [keys[i] for i in self.positions]
         self.file_reasons = list(file_reasons)
-        self.fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by close()
-        self.w = csv.writer(self.fh, lineterminator=EOL)
-        self.w.writerow([*RESERVED_COLUMNS, *(header[i] for i in self.positions)])
+        self.fh = open(path, "wb")  # noqa: SIM115 - closed by close()
+        self._line([*RESERVED_COLUMNS, *(header[i] for i in self.positions)])
         self.rows = 0
+
+    def _line(self, cells: Sequence[object]) -> None:
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator=EOL).writerow(cells)
+        self.fh.write(buf.getvalue().encode("utf-8"))
 
     def write(self, judged: Judged, rows: np.ndarray) -> None:
         """Write the batch's rows with these numbers (well-formed or malformed), in row order."""
         if not len(rows):
             return
-        reasons = self._reasons(judged)
+        rows = np.asarray(rows, dtype=np.int64)
+        why = self._reasons(judged, rows)
         frame = judged.batch.frame
+        index = frame.index.to_numpy(dtype=np.int64)
+        pos = np.minimum(np.searchsorted(index, rows), max(len(index) - 1, 0))
+        in_frame = (index[pos] == rows) if len(index) else np.zeros(len(rows), dtype=bool)
+        table = pa.Table.from_pandas(frame[self.keys], preserve_index=False) if in_frame.any() else None
         malformed = {m.row: m for m in judged.batch.malformed}
-        in_frame = rows[np.isin(rows, frame.index.to_numpy())]
-        values = dict(zip(in_frame.tolist(), frame.loc[in_frame, self.keys].to_numpy().tolist(), strict=True))
-        out = []
-        for r in rows.tolist():
-            why = " | ".join([*reasons.get(r, ()), *self.file_reasons])
-            if r in values:
-                cells = values[r]
+        # Runs of rows from the frame are written as one table each; malformed rows one by one.
+        cuts = np.flatnonzero(np.diff(in_frame.astype(np.int8))) + 1
+        for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)], strict=True):
+            if in_frame[a]:
+                assert table is not None
+                part = table.take(pa.array(pos[a:b]))
+                lead = [pa.array([str(r) for r in rows[a:b].tolist()]), pa.array(why[a:b], pa.string())]
+                out = pa.Table.from_arrays([*lead, *part.columns], names=[*RESERVED_COLUMNS, *self.keys])
+                buf = io.BytesIO()
+                pcsv.write_csv(out, buf, CSV_OPTIONS)
+                self.fh.write(buf.getvalue())
             else:
-                fields = malformed[r].fields
-                cells = [f for i, f in enumerate(fields) if i not in self.reserved]
-            out.append([r, why, *cells])
-        self.w.writerows(out)
-        self.rows += len(out)
+                for i in range(a, b):
+                    fields = malformed[int(rows[i])].fields
+                    cells = [f for j, f in enumerate(fields) if j not in self.reserved]
+                    self._line([int(rows[i]), why[i], *cells])
+        self.rows += len(rows)
 
-    @staticmethod
-    def _reasons(judged: Judged) -> dict[int, list[str]]:
+    def _reasons(self, judged: Judged, rows: np.ndarray) -> list[str]:
+        """``_csvprep_errors`` of each row: its errors in the order found, then the file's own."""
         issues = judged.issues
-        reasons: dict[int, list[str]] = {}
-        if not len(issues):
-            return reasons
-        sev = {c: codes.get(c).severity for c in set(issues.codes.tolist())}
-        for i, (row, col, code) in enumerate(
-            zip(issues.rows.tolist(), issues.columns.tolist(), issues.codes.tolist(), strict=True)
-        ):
-            if sev[code] == Severity.ERROR:
-                reasons.setdefault(row, []).append(reason(code, col, issues.render(i)))
-        return reasons
+        by_row: dict[int, str] = {}
+        if len(issues):
+            err = {c: codes.get(c).severity == Severity.ERROR for c in set(issues.codes.tolist())}
+            at = np.flatnonzero([err[c] for c in issues.codes.tolist()])
+            if len(at):
+                at = at[np.argsort(issues.rows[at], kind="stable")]
+                msgs = issues.messages
+                cols, cds = issues.columns, issues.codes
+                texts = [reason(str(cds[i]), cols[i], msgs[i]) for i in at.tolist()]
+                r = issues.rows[at]
+                starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+                ends = [*starts[1:].tolist(), len(r)]
+                by_row = {
+                    int(r[s]): " | ".join(texts[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)
+                }
+        tail = " | ".join(self.file_reasons)
+        if tail:
+            return [f"{by_row[r]} | {tail}" if r in by_row else tail for r in rows.tolist()]
+        return [by_row.get(r, "") for r in rows.tolist()]
 
     def close(self) -> None:
         self.fh.close()
