@@ -274,8 +274,10 @@ def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame,
 
     ``pyarrow.csv.open_csv`` streams on one thread; ``read_csv`` parses blocks in parallel but holds its
     whole input. So the data is cut into slices of about ``block_bytes`` that end on a record boundary
-    (exact, since the quotes are well placed) and each slice is read with ``read_csv`` in blocks of half a
-    slice, one per core: the floor's own parser, in bounded memory (issue #5).
+    (exact, since the quotes are well placed) and each slice is read with ``read_csv`` in blocks of 1 MB
+    on every core: the floor's own parser, in bounded memory (issue #5). 1 MB blocks (pyarrow's default)
+    fit the cache: a 16 MB slice in 1 MB blocks parsed in 0.99 s wall / 1.91 CPU-s per 1M rows, in two
+    8 MB blocks 1.58 s / 2.74 CPU-s.
     """
     names = [str(i) for i in range(len(src.keys))]
     # Zero-copy: pyarrow parses the page-cached file through a memory map (its strings are copies). The
@@ -283,7 +285,8 @@ def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame,
     mm = mmap.mmap(src.file.fileno(), 0, access=mmap.ACCESS_READ)
     data = np.frombuffer(mm, dtype=np.uint8, count=src.end - src.start, offset=src.start)
     whole = pa.py_buffer(mm)
-    read = pcsv.ReadOptions(column_names=names, block_size=max(block_bytes // 2, 1 << 16), use_threads=True)
+    block = min(max(block_bytes // 2, 1 << 16), 1 << 20)
+    read = pcsv.ReadOptions(column_names=names, block_size=block, use_threads=True)
     parse = pcsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True, ignore_empty_lines=False)
     convert = pcsv.ConvertOptions(
         column_types={n: pa.string() for n in names},
