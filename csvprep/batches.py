@@ -17,7 +17,10 @@ import hashlib
 import io
 import json
 import os
+import queue
 import re
+import threading
+import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -65,12 +68,43 @@ class PackedBatch:
     files: tuple[PackedFile, ...]
 
 
-_PAIR = re.compile(r"\[\s+(-?\d+),\s+(-?\d+)\s+\]")
+def _is_pair(x: object) -> bool:
+    return isinstance(x, (list, tuple)) and len(x) == 2 and all(type(v) is int for v in x)
 
 
 def dump_json(doc: Any) -> str:
-    """Indented JSON with each row range ``[start, end]`` on one line."""
-    return _PAIR.sub(r"[\1, \2]", json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+    """Indented JSON with each row range ``[start, end]`` on one line.
+
+    Ranges (a manifest has ~120k at 1M rows) are written as text: ``json``'s indenting encoder is pure
+    Python and took 2 s for them.
+    """
+    blobs: dict[str, Sequence[Sequence[int]] | Sequence[int]] = {}
+    token = uuid.uuid4().hex  # no value of the document can spell the placeholder
+
+    def swap(x: Any) -> Any:
+        if isinstance(x, dict):
+            return {k: swap(v) for k, v in x.items()}
+        if isinstance(x, (list, tuple)) and (_is_pair(x) or (x and all(_is_pair(p) for p in x))):
+            key = f"\u0000{token}:{len(blobs)}"
+            blobs[key] = x
+            return key
+        if isinstance(x, (list, tuple)):
+            return [swap(v) for v in x]
+        return x
+
+    text = json.dumps(swap(doc), indent=2, ensure_ascii=False)
+    for key, x in blobs.items():
+        quoted = json.dumps(key)
+        at = text.index(quoted)
+        if _is_pair(x):
+            out = f"[{x[0]}, {x[1]}]"
+        else:
+            line = text.rfind("\n", 0, at) + 1
+            indent = " " * (len(text[line:at]) - len(text[line:at].lstrip(" ")))
+            body = ",\n".join([f"{indent}  [{a}, {b}]" for a, b in x])  # type: ignore[misc]
+            out = f"[\n{body}\n{indent}]"
+        text = f"{text[:at]}{out}{text[at + len(quoted) :]}"
+    return text + "\n"
 
 
 def _ranges(rows: np.ndarray) -> tuple[tuple[int, int], ...]:
@@ -260,6 +294,62 @@ class Batcher:
             )
         self.rows += ob.rows
         self.done.append(PackedBatch(ob.number, ob.rows, ranges, tuple(files)))
+
+
+class BackgroundBatcher:
+    """A :class:`Batcher` fed from another thread: deflate (which releases the GIL) runs on the second
+    core while the main thread checks the next batch. A batch is handed over only once the one before it
+    is written, so at most one batch of good rows is held beyond what ``check`` holds (a deeper queue let
+    the main thread run ahead: +80 MB peak at 1M rows for no further gain). The output is byte for byte
+    the Batcher's.
+    """
+
+    def __init__(self, batcher: Batcher) -> None:
+        self.batcher = batcher
+        self.q: queue.Queue[tuple[pa.Table, np.ndarray] | None] = queue.Queue(maxsize=1)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, name="csvprep-pack", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            item = self.q.get()
+            try:
+                if item is None:
+                    return
+                if self.error is None:
+                    self.batcher.add(*item)
+            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread by add/finish
+                self.error = e
+            finally:
+                del item
+                self.q.task_done()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    @property
+    def rows(self) -> int:
+        return self.batcher.rows
+
+    def add(self, table: pa.Table, rows: np.ndarray) -> None:
+        self.q.join()
+        self._raise()
+        self.q.put((table, rows))
+
+    def finish(self) -> list[PackedBatch]:
+        self.q.put(None)
+        self.thread.join()
+        self._raise()
+        return self.batcher.finish()
+
+    def abandon(self) -> None:
+        if self.thread.is_alive():
+            self.error = self.error or RuntimeError("abandoned")
+            self.q.put(None)
+            self.thread.join()
+        self.batcher.abandon()
 
 
 def iter_zip_rows(path: str | os.PathLike[str]) -> Iterator[list[str]]:

@@ -29,7 +29,15 @@ import pandas as pd
 import pyarrow as pa
 
 from csvprep.api import Progress, Source, make_job, run_source
-from csvprep.batches import MANIFEST, Batcher, PackedBatch, dump_json, iter_zip_rows, sha256_file
+from csvprep.batches import (
+    MANIFEST,
+    BackgroundBatcher,
+    Batcher,
+    PackedBatch,
+    dump_json,
+    iter_zip_rows,
+    sha256_file,
+)
 from csvprep.codes import Severity
 from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
 from csvprep.errors import UsageError
@@ -183,7 +191,7 @@ def pack(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     done = False
-    batcher = Batcher(tmp, p, sets, max_rows, max_zip_bytes, compression)
+    batcher = BackgroundBatcher(Batcher(tmp, p, sets, max_rows, max_zip_bytes, compression))
     rejects: Rejects | None = None
     try:
         builder = ReportBuilder(keep=keep)

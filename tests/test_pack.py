@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import random
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from conftest import field, schema_of
 
 import csvprep
 from csvprep import datagen
+from csvprep.batches import dump_json
 from csvprep.cli import main
 from csvprep.errors import UsageError
 from csvprep.jobspec import DATE_FORMAT, DATETIME_FORMAT, FILE_ID_PLACEHOLDER
@@ -423,3 +425,17 @@ def test_interrupted_run_leaves_nothing(contacts: tuple[Path, ModuleSchema], tmp
         csvprep.pack(path, tmp_path / "out", schema=schema, max_rows=100, progress=progress)
     assert calls and calls[0][0] > 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_dump_json_puts_each_range_on_one_line_as_the_indenting_encoder_would() -> None:
+    pair = re.compile(r"\[\s+(-?\d+),\s+(-?\d+)\s+\]")
+    doc = {
+        "batches": [{"batch": 1, "source_rows": [[2, 9], [11, 11], [13, 40000]]}, {"source_rows": []}],
+        "pair": [5, 6],
+        "nested": {"deeper": [{"source_rows": [[-1, 3]]}]},
+        "text": "[1, 2]",
+        "flags": [True, 1],
+    }
+    reference = pair.sub(r"[\1, \2]", json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+    assert dump_json(doc) == reference
+    assert json.loads(dump_json(doc)) == doc
