@@ -206,7 +206,8 @@ class Batcher:
     def _try(self, table: pa.Table) -> list[Any] | None:
         assert self.open is not None
         streams = self.open.streams
-        attempts = [s.attempt(self._csv(table, cs)) for s, cs in zip(streams, self.sets, strict=True)]
+        pairs = zip(streams, self.sets, strict=True)
+        attempts = [s.attempt(self._csv(table, cs), self.limit) for s, cs in pairs]
         ok = all(s.fits(a, self.limit) for s, a in zip(self.open.streams, attempts, strict=True))
         return attempts if ok else None
 
@@ -252,7 +253,7 @@ class Batcher:
         for name, cs in zip(self._names(number), self.sets, strict=True):
             s = ZipStream(self.out / f"{name}.zip", f"{name}.csv", self.level)
             streams.append(s)
-            a = s.attempt(_csv_line(cs.header))
+            a = s.attempt(_csv_line(cs.header), self.limit)
             if not s.fits(a, self.limit):
                 for t in streams:
                     t.abandon()

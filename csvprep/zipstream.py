@@ -6,9 +6,13 @@ Zoho's upload limit is on the compressed ZIP (25 MB, ``FILE_TOO_LARGE``; ``../sh
 deflates itself and writes the few fixed ZIP records by hand (APPNOTE 6.3.x: local header,
 data, central directory, end record; no data descriptor, no extra fields, no Zip64):
 
-* each chunk is compressed on a *copy* of the compressor and ended with ``Z_SYNC_FLUSH``, so every byte it
-  produces is out; the size the ZIP would have if it ended there is the bytes written + that output + the
-  final block (measured on another copy) + the fixed records. If that is over the limit the copy is
+* while the ZIP is far from the limit, a chunk is *proven* to fit: deflate never writes more than
+  :func:`deflate_bound` bytes for its input, so the bytes written up to the last flush point + the bound of
+  everything fed since + the fixed records is an upper bound of the final size. Such a chunk is compressed
+  on the stream itself, with no flush (the fast path: nearly every chunk of a typical batch).
+* otherwise it is compressed on a *copy* of the compressor and ended with ``Z_SYNC_FLUSH``, so every byte
+  it produces is out; the size the ZIP would have if it ended there is the bytes written + that output +
+  the final block (measured on another copy) + the fixed records. If that is over the limit the copy is
   dropped and the chunk is not taken: nothing is ever guessed or undone on disk.
 * the result is deterministic: fixed timestamp 1980-01-01 00:00, fixed attributes (a regular 0644 file made
   on Unix), the given deflate level, the same chunks → the same bytes. ``zipfile`` (and ``unzip``) read it.
@@ -46,6 +50,15 @@ _CENTRAL = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END = struct.Struct("<IHHHHIIH")
 
 
+def deflate_bound(n: int) -> int:
+    """More than deflate can write for ``n`` bytes at any level, including its final block.
+
+    Stored blocks cost 5 bytes per 64 KiB and fixed-Huffman literals at most 9 bits a byte (zlib-ng's
+    level 1), so ``n + n/8`` plus a little is generous (zlib's own ``deflateBound`` is ``n + n/4096 + ...``).
+    """
+    return n + (n >> 3) + (n >> 10) + 128
+
+
 def overhead(name: str) -> int:
     """Bytes of a one-entry ZIP that are not compressed data: both headers and the end record."""
     n = len(name.encode("utf-8"))
@@ -54,14 +67,14 @@ def overhead(name: str) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Attempt:
-    """A chunk compressed on a copy of the stream's state, not yet taken."""
+    """A chunk not yet taken: proven to fit (``compressor`` None: compressed when taken), or compressed on
+    a copy of the stream's state."""
 
-    data_len: int
-    crc: int
+    data: bytes
     out: bytes
-    compressor: _Compressor
+    compressor: _Compressor | None
     final_size: int
-    """The ZIP's size if the stream ended right after this chunk."""
+    """The ZIP's size if the stream ended right after this chunk (an upper bound when proven)."""
 
 
 class ZipStream:
@@ -78,29 +91,43 @@ class ZipStream:
         self.crc = 0
         self.raw = 0
         self.packed = 0
+        self.flushed = 0
+        """Bytes written up to the last point where the compressor held nothing back."""
+        self.unflushed = 0
+        """Input bytes fed since that point."""
 
-    def attempt(self, data: bytes) -> Attempt:
-        """Compress ``data`` after what was taken so far, without taking it."""
+    def attempt(self, data: bytes, limit: int) -> Attempt:
+        """``data`` after what was taken so far, without taking it: proven to fit ``limit``, or measured."""
+        bound = self.flushed + deflate_bound(self.unflushed + len(data)) + overhead(self.name)
+        if bound <= limit and bound <= MAX_32:
+            return Attempt(data, b"", None, bound)
         c = self.comp.copy()
         out = c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
         tail = len(c.copy().flush(zlib.Z_FINISH))
         final = self.packed + len(out) + tail + overhead(self.name)
-        return Attempt(len(data), zlib.crc32(data, self.crc), out, c, final)
+        return Attempt(data, out, c, final)
 
     def fits(self, attempt: Attempt, limit: int) -> bool:
         """Whether taking the attempt keeps the ZIP within ``limit`` bytes (and within plain ZIP's 4 GiB)."""
         return (
             attempt.final_size <= limit
-            and self.raw + attempt.data_len <= MAX_32
+            and self.raw + len(attempt.data) <= MAX_32
             and attempt.final_size <= MAX_32
         )
 
     def take(self, attempt: Attempt) -> None:
-        self.fh.write(attempt.out)
-        self.comp = attempt.compressor
-        self.crc = attempt.crc
-        self.raw += attempt.data_len
-        self.packed += len(attempt.out)
+        data = attempt.data
+        if attempt.compressor is None:
+            out = self.comp.compress(data)
+            self.unflushed += len(data)
+        else:
+            out = attempt.out
+            self.comp = attempt.compressor
+            self.flushed, self.unflushed = self.packed + len(out), 0
+        self.fh.write(out)
+        self.crc = zlib.crc32(data, self.crc)
+        self.raw += len(data)
+        self.packed += len(out)
 
     def close(self) -> tuple[int, int]:
         """End the entry and write the ZIP's records. Returns (uncompressed bytes, ZIP bytes)."""
