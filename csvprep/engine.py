@@ -17,17 +17,17 @@ import functools
 import gc
 import queue
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa_arrow
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pandera.pandas as pandera
 
 from csvprep import codes
@@ -37,6 +37,7 @@ from csvprep.reader import Batch, MalformedRow, unique_keys
 from csvprep.report import Issue, IssueBatch
 from csvprep.rules import (
     Accept,
+    Ok,
     Rule,
     accept_for,
     accept_record_id,
@@ -324,10 +325,9 @@ class SeenKeys:
             self.runs[-2:] = [(hh, rr)]
 
 
-def _hash(s: pd.Series, casefold: bool) -> np.ndarray:
+def _hash(arr: pa_arrow.Array, casefold: bool) -> np.ndarray:
     # Python's own str hash (64-bit SipHash, salted per process: SeenKeys lives in one process) is twice
     # as fast as pandas' hash_pandas_object on Arrow strings.
-    arr = _arrow_column(s)
     if casefold:
         arr = pc.utf8_lower(arr)
     return np.fromiter(map(hash, arr.to_pylist()), dtype=np.int64, count=len(arr))
@@ -374,7 +374,7 @@ class Validator:
             {
                 key: pa.Column(
                     None,
-                    checks=[pa.Check(r.ok, name=f"{n}:{r.code}") for n, r in enumerate(rules)],
+                    checks=[pa.Check(_on_series(r.ok), name=f"{n}:{r.code}") for n, r in enumerate(rules)],
                     nullable=True,
                     required=False,
                 )
@@ -384,8 +384,8 @@ class Validator:
             coerce=False,
         )
 
-    def validate(self, frame: pd.DataFrame) -> IssueBatch:
-        """The issues of one batch. ``frame``: str columns labelled by ``Column.key``, index = row numbers.
+    def validate(self, batch: Batch) -> IssueBatch:
+        """The issues of one batch (its well-formed records: string columns named by ``Column.key``).
 
         The same checks as :attr:`schema` (the pandera schema: one ``Check`` per rule), evaluated
         directly: pandera's lazy failure-case tables cost ~40 µs per failing cell and ~11 ms per batch
@@ -395,9 +395,9 @@ class Validator:
         reports the first rule it fails, exactly as :meth:`validate_pandera` does.
         """
         parts: list[_Found] = []
-        if self._rules and len(frame):
-            rows = frame.index.to_numpy(dtype=np.int64)
-            columns = [(key, frame[key]) for key in self._rules]
+        table, rows = batch.table, batch.rows
+        if self._rules and table.num_rows:
+            columns = [(key, _single(table.column(key))) for key in self._rules]
             # The accept passes are pyarrow kernels that release the GIL: two columns at a time.
             suspects = list(self._pool.map(lambda kc: self._suspects(kc[1], kc[0]), columns))
             for (key, s), (suspect, skip) in zip(columns, suspects, strict=True):
@@ -406,43 +406,42 @@ class Validator:
                     at, rule, value = found
                     parts.append(_Found.of(rows[at], key, rule, value))
         for col, casefold in self._unique:
-            parts.append(self._duplicates(frame, col, casefold))
+            parts.append(self._duplicates(batch, col, casefold))
         return self._batch(self._first_per_cell(parts))
 
-    def _suspects(self, s: pd.Series, key: str) -> tuple[np.ndarray, int]:
+    def _suspects(self, arr: pa_arrow.Array, key: str) -> tuple[np.ndarray, int]:
         """Cells the accept pass cannot clear, and how many leading rules surely pass (the control rule)."""
         accept = self._accepts[key]
         if accept is None:
-            return np.ones(len(s), dtype=bool), 0
-        arr = _arrow_column(s)
+            return np.ones(len(arr), dtype=bool), 0
         if has_control(arr):
-            return ~accept(arr) | ~self._rules[key][0].ok(s).to_numpy(dtype=bool), 0
+            return ~accept(arr) | ~self._rules[key][0].ok(arr), 0
         return ~accept(arr), 1  # the control rule (first, see _column_accept) passes every cell
 
     @staticmethod
     def _column_failures(
-        s: pd.Series, rules: tuple[Rule, ...], suspect: np.ndarray, skip: int
+        arr: pa_arrow.Array, rules: tuple[Rule, ...], suspect: np.ndarray, skip: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(positions, first failing rule, value) of the suspect cells of one column that fail a rule."""
         at = np.flatnonzero(suspect)
         if not len(at):
             return None
-        sub = s.iloc[at]
+        sub = arr.take(pa_arrow.array(at))
         first = np.full(len(at), -1, dtype=np.int64)
-        # Every rule sees all the suspects (rules are cell by cell): re-slicing the pending ones per rule
-        # cost more in pandas than the few extra cells cost the rules.
+        # Every rule sees all the suspects (rules are cell by cell): cheaper than re-slicing per rule.
         for n in range(len(rules) - 1, skip - 1, -1):
-            first[~rules[n].ok(sub).to_numpy(dtype=bool)] = n
+            first[~rules[n].ok(sub)] = n
         bad = first >= 0
         if not bad.any():
             return None
-        return at[bad], first[bad], sub.to_numpy(dtype=object)[bad]
+        return at[bad], first[bad], sub.to_numpy(zero_copy_only=False)[bad]
 
-    def validate_pandera(self, frame: pd.DataFrame) -> IssueBatch:
+    def validate_pandera(self, batch: Batch) -> IssueBatch:
         """:meth:`validate` through pandera's lazy validation of :attr:`schema` (same verdicts, slower)."""
         import pandera.errors
 
         parts: list[_Found] = []
+        frame = batch.frame
         if self._rules and len(frame):
             try:
                 self.schema.validate(frame, lazy=True)
@@ -458,7 +457,7 @@ class Validator:
                         np.full(len(fc), -1, dtype=np.int64),
                     ))  # fmt: skip
         for col, casefold in self._unique:
-            parts.append(self._duplicates(frame, col, casefold))
+            parts.append(self._duplicates(batch, col, casefold))
         return self._batch(self._first_per_cell(parts))
 
     def _first_per_cell(self, parts: list[_Found]) -> _Found:
@@ -487,11 +486,11 @@ class Validator:
         extra = np.concatenate([p.extra for p in parts])
         return _Found(rows[at], keys[at], rule[at], values[at], extra[at])
 
-    def _duplicates(self, frame: pd.DataFrame, col: Column, casefold: bool) -> _Found:
-        s = frame[col.key]
+    def _duplicates(self, batch: Batch, col: Column, casefold: bool) -> _Found:
+        arr = _single(batch.table.column(col.key))
         is_key = col.role == "key"
-        empty = byte_lengths(_arrow_column(s)) == 0
-        rows = frame.index.to_numpy(dtype=np.int64)
+        empty = byte_lengths(arr) == 0
+        rows = batch.rows
         out = []
         if is_key and empty.any():
             n = int(empty.sum())
@@ -507,7 +506,8 @@ class Validator:
             )
         full = ~empty
         if full.any():
-            first = self._seen[col.key].first_rows(_hash(s[full], casefold), rows[full])
+            filled = arr.filter(pa_arrow.array(full))
+            first = self._seen[col.key].first_rows(_hash(filled, casefold), rows[full])
             dup = first >= 0
             if dup.any():
                 n = int(dup.sum())
@@ -516,7 +516,7 @@ class Validator:
                         rows[full][dup],
                         np.full(n, col.key, dtype=object),
                         np.full(n, 1001 if is_key else 1002),
-                        s[full][dup].to_numpy(dtype=object),
+                        filled.filter(pa_arrow.array(dup)).to_numpy(zero_copy_only=False),
                         first[dup],
                         True,
                     )
@@ -548,7 +548,7 @@ class Validator:
         messages = self._messages
         code_arr = np.empty(len(keys), dtype=object)
         col_arr = np.empty(len(keys), dtype=object)
-        key_ids, uniq = pd.factorize(keys)
+        uniq, key_ids = np.unique(keys, return_inverse=True)
         for i, k in enumerate(uniq):
             at = np.flatnonzero(key_ids == i)
             r = rule_idx[at]
@@ -629,12 +629,27 @@ class _Found:
         return _Found(i, e, i, e, i)
 
 
+def _single(arr: pa_arrow.Array | pa_arrow.ChunkedArray) -> pa_arrow.Array:
+    """One Arrow array (the rules read raw buffers): a chunked column's chunks combined."""
+    return arr.combine_chunks() if isinstance(arr, pa_arrow.ChunkedArray) else arr
+
+
 def _arrow_column(s: pd.Series) -> pa_arrow.Array:
     """The Arrow array behind a pandas ``str`` column (one chunk), or one made from it."""
     arr = getattr(s.array, "_pa_array", None)
     if arr is None:
         arr = pa_arrow.array(s.astype("str").array)
-    return arr.combine_chunks() if isinstance(arr, pa_arrow.ChunkedArray) else arr
+    return _single(arr)
+
+
+def _on_series(ok: Ok) -> Callable[[pd.Series], pd.Series]:
+    """A rule as a pandera check: a pandas ``str`` Series in, a boolean Series with its index out."""
+    import pandas as pd
+
+    def check(s: pd.Series) -> pd.Series:
+        return pd.Series(ok(_arrow_column(s)), index=s.index, dtype=bool)
+
+    return check
 
 
 def _column_accept(col: Column) -> Accept | None:
@@ -763,7 +778,7 @@ def judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterato
 
 def _judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterator[Judged]:
     for batch in readahead(batches, depth=1):
-        issues = validator.validate(batch.frame)
+        issues = validator.validate(batch)
         if batch.malformed:
             extra = IssueBatch.from_issues(_malformed_issues(batch.malformed, width))
             issues = concat_batches([issues, extra]) if len(issues) else extra

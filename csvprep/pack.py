@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from csvprep.api import Progress, Source, make_job, run_source
@@ -145,13 +144,12 @@ def _check_module(name: str, module: str | None, schema: object) -> None:
 
 
 def _good_table(judged: Judged, keys: Sequence[str]) -> tuple[pa.Table, np.ndarray]:
-    frame = judged.batch.frame
-    index = frame.index.to_numpy(dtype=np.int64)
-    keep = ~np.isin(index, judged.error_rows)
-    table = pa.Table.from_pandas(frame[list(keys)], preserve_index=False)
+    batch = judged.batch
+    keep = ~np.isin(batch.rows, judged.error_rows)
+    table = batch.table.select(list(keys))
     if not keep.all():
         table = table.filter(pa.array(keep))
-    return table, index[keep]
+    return table, batch.rows[keep]
 
 
 def pack(
@@ -207,7 +205,7 @@ def pack(
             builder.add(judged.issues)
             bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)
             if p.blocked:
-                bad = np.union1d(bad, judged.batch.frame.index.to_numpy(dtype=np.int64))
+                bad = np.union1d(bad, judged.batch.rows)
             else:
                 batcher.add(*_good_table(judged, keys))
             rejects.write(judged, bad)
@@ -247,7 +245,7 @@ def pack(
 
 
 def _input_facts(source: Source) -> dict[str, Any]:
-    if isinstance(source, pd.DataFrame):
+    if not isinstance(source, (str, os.PathLike)):
         return {"name": "<DataFrame>", "size": None, "sha256": None}
     path = Path(source)
     return {"name": path.name, "size": path.stat().st_size, "sha256": sha256_file(path)}

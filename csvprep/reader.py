@@ -26,17 +26,20 @@ import csv
 import mmap
 import os
 import re
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, TypeGuard
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pcsv
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from csvprep import csvparse, xlsx
 from csvprep.encoding import OLE_MAGIC, SAMPLE_BYTES, ZIP_MAGIC, detect, transcode
@@ -70,16 +73,34 @@ class MalformedRow:
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Consecutive records: the well-formed ones as a frame, the malformed ones aside."""
+    """Consecutive records: the well-formed ones as an Arrow table, the malformed ones aside."""
 
-    frame: pd.DataFrame
+    table: pa.Table
+    """The well-formed records: one single-chunk string column per header cell (named by its unique key)."""
+    rows: np.ndarray
+    """Their spreadsheet row numbers (int64, ascending)."""
     malformed: tuple[MalformedRow, ...] = ()
     bytes_done: int = 0
     """How far into the input this batch reaches (bytes), for progress."""
 
     @property
     def records(self) -> int:
-        return len(self.frame) + len(self.malformed)
+        return self.table.num_rows + len(self.malformed)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The well-formed records as a pandas frame of ``str`` columns indexed by row number."""
+        import pandas as pd
+
+        frame = self.table.to_pandas()
+        frame.index = pd.Index(self.rows, dtype="int64")
+        return frame
+
+
+def is_dataframe(source: object) -> TypeGuard[pd.DataFrame]:
+    """Whether ``source`` is a pandas DataFrame (without importing pandas: if it is not loaded, it is not)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(source, pd.DataFrame)
 
 
 @dataclass
@@ -155,18 +176,20 @@ def _trimmed_end(f: IO[bytes], start: int, end: int) -> int:
 
 def frame_batches(df: pd.DataFrame, rows_per_batch: int = 65536) -> Iterator[Batch]:
     """A DataFrame as batches: every value as a string (missing → empty), rows numbered from 2."""
+    import pandas as pd
+
     keys = unique_keys([str(c) for c in df.columns])
     for start in range(0, len(df), rows_per_batch):
         part = df.iloc[start : start + rows_per_batch]
-        cols = {}
-        for k, (_, s) in zip(keys, part.items(), strict=True):
+        cols = []
+        for _, s in part.items():
             if isinstance(s.dtype, pd.StringDtype) or s.dtype == object:
                 s = s.where(s.notna(), "")
             else:
                 s = s.astype(object).where(s.notna(), "")
-            cols[k] = s.astype("str").to_numpy()
-        idx = pd.RangeIndex(start + 2, start + 2 + len(part))
-        yield Batch(pd.DataFrame({k: pd.array(v, dtype="str") for k, v in cols.items()}, index=idx))
+            cols.append(pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string()))
+        rows = np.arange(start + 2, start + 2 + len(part), dtype=np.int64)
+        yield Batch(pa.Table.from_arrays(cols, names=keys), rows)
 
 
 def open_frame(df: pd.DataFrame, name: str = "<DataFrame>") -> Table:
@@ -198,24 +221,22 @@ class _BatchBuilder:
     def full(self) -> bool:
         return len(self.rows) + len(self.bad) >= self.size
 
-    def _frame(self) -> pd.DataFrame:
+    def _table(self) -> pa.Table:
         width = len(self.keys)
         if not self.rows:
-            frame = empty_frame(self.keys)
-        else:
-            # One array in record order, then a gather per column: converting each column's strided slice
-            # of the list instead reads the strings out of order and is 3x slower (cache misses).
-            flat = pa.array(self.flat, type=pa.string())
-            n = len(self.rows)
-            cols = [flat.take(pa.array(np.arange(j, n * width, width))) for j in range(width)]
-            frame = pa.table(cols, names=self.keys).to_pandas()
-        frame.index = pd.Index(self.rows, dtype="int64")
-        return frame
+            return empty_table(self.keys)
+        # One array in record order, then a gather per column: converting each column's strided slice
+        # of the list instead reads the strings out of order and is 3x slower (cache misses).
+        flat = pa.array(self.flat, type=pa.string())
+        n = len(self.rows)
+        return pa.table(
+            [flat.take(pa.array(np.arange(j, n * width, width))) for j in range(width)], names=self.keys
+        )
 
     def take(self, bytes_done: int) -> Batch | None:
         if not self.rows and not self.bad:
             return None
-        batch = Batch(self._frame(), tuple(self.bad), bytes_done)
+        batch = Batch(self._table(), np.array(self.rows, dtype=np.int64), tuple(self.bad), bytes_done)
         self.rows, self.flat, self.bad = [], [], []
         return batch
 
@@ -269,8 +290,8 @@ def _slice_ends(data: np.ndarray, target: int, window: int = 1 << 20) -> Iterato
         pos = end
 
 
-def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame, int]]:
-    """Slices of whole records parsed by pyarrow on every core: frames of str columns from row 2.
+def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int]]:
+    """Slices of whole records parsed by pyarrow on every core: tables of string columns.
 
     ``pyarrow.csv.open_csv`` streams on one thread; ``read_csv`` parses blocks in parallel but holds its
     whole input. So the data is cut into slices of about ``block_bytes`` that end on a record boundary
@@ -294,7 +315,7 @@ def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame,
         quoted_strings_can_be_null=False,
     )
     pool = pa.default_memory_pool()
-    row, begin = 2, 0
+    begin = 0
     for end in _slice_ends(data, block_bytes):
         table = pcsv.read_csv(
             pa.BufferReader(whole[src.start + begin : src.start + end]),
@@ -304,15 +325,14 @@ def _fast_frames(src: _Source, block_bytes: int) -> Iterator[tuple[pd.DataFrame,
         )
         n = table.num_rows
         if n:
-            frame = table.rename_columns(src.keys).to_pandas()
-            frame.index = pd.RangeIndex(row, row + n)
-            row += n
+            # One chunk per column (the rules read raw buffers); copying 16 MB is a few ms.
+            part = table.rename_columns(src.keys).combine_chunks()
         # Mapped pages count in this process's RSS until released: drop the slice just parsed (its
         # strings are copies) so that memory does not grow with the file (issue #5: 10M rows).
         _release(mm, src.start + begin, src.start + end)
         begin = end
         if n:
-            yield frame, src.start + end
+            yield part, src.start + end
         del table
         # The allocator keeps freed pages for reuse; hand back what the slices before this one left.
         pool.release_unused()
@@ -432,9 +452,10 @@ def _csv_batches(src: _Source, block_bytes: int, batch_rows: int, fast: bool = T
             return
         if fast and quotes_well_placed(src):
             try:
-                for frame, pos in _fast_frames(src, block_bytes):
-                    yield Batch(frame, bytes_done=int(pos * src.scale))
-                    delivered += len(frame)
+                for part, pos in _fast_tables(src, block_bytes):
+                    rows = np.arange(delivered + 2, delivered + 2 + part.num_rows, dtype=np.int64)
+                    yield Batch(part, rows, bytes_done=int(pos * src.scale))
+                    delivered += part.num_rows
                 return
             except pa.ArrowException:
                 # A ragged row, a cell larger than a block or a byte that is not UTF-8: the exact parser
@@ -615,8 +636,10 @@ def open_table(
     sheet: str | None = None,
 ) -> Table:
     """Open any supported input: a CSV file, an Excel workbook, or a pandas DataFrame."""
-    if isinstance(source, pd.DataFrame):
-        return open_frame(source)
+    if not isinstance(source, (str, os.PathLike)):
+        if is_dataframe(source):
+            return open_frame(source)
+        raise UsageError(f"cannot read a {type(source).__name__}: pass a file path or a pandas DataFrame")
     p = Path(source)
     if _is_spreadsheet(p):
         if encoding or delimiter:
@@ -638,5 +661,5 @@ def open_table(
             ) from None
 
 
-def empty_frame(keys: list[str]) -> pd.DataFrame:
-    return pd.DataFrame({k: pd.array(np.array([], dtype=object), dtype="str") for k in keys})
+def empty_table(keys: list[str]) -> pa.Table:
+    return pa.table([pa.array([], pa.string()) for _ in keys], names=keys)

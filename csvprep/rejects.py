@@ -56,17 +56,16 @@ class Rejects:
             return
         rows = np.asarray(rows, dtype=np.int64)
         why = self._reasons(judged, rows)
-        frame = judged.batch.frame
-        index = frame.index.to_numpy(dtype=np.int64)
+        batch = judged.batch
+        index = batch.rows
         pos = np.minimum(np.searchsorted(index, rows), max(len(index) - 1, 0))
         in_frame = (index[pos] == rows) if len(index) else np.zeros(len(rows), dtype=bool)
-        table = pa.Table.from_pandas(frame[self.keys], preserve_index=False) if in_frame.any() else None
+        table = batch.table.select(self.keys)
         malformed = {m.row: m for m in judged.batch.malformed}
         # Runs of rows from the frame are written as one table each; malformed rows one by one.
         cuts = np.flatnonzero(np.diff(in_frame.astype(np.int8))) + 1
         for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)], strict=True):
             if in_frame[a]:
-                assert table is not None
                 part = table.take(pa.array(pos[a:b]))
                 lead = [pa.array([str(r) for r in rows[a:b].tolist()]), pa.array(why[a:b], pa.string())]
                 out = pa.Table.from_arrays([*lead, *part.columns], names=[*RESERVED_COLUMNS, *self.keys])

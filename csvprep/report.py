@@ -19,7 +19,6 @@ from types import MappingProxyType
 from typing import IO, Any, Protocol
 
 import numpy as np
-import pandas as pd
 
 from csvprep import codes
 from csvprep.codes import Severity
@@ -189,11 +188,12 @@ class ReportBuilder:
         is_err = sev == "error"
         self.errors += int(is_err.sum())
         self.warnings += int((~is_err).sum())
-        self.by_code.update({str(k): int(n) for k, n in pd.Series(batch.codes).value_counts().items()})
-        cols = np.array(["" if c is None else c for c in batch.columns.tolist()], dtype=object)
-        self.by_column.update({str(k): int(n) for k, n in pd.Series(cols).value_counts().items()})
-        pairs = pd.DataFrame({"c": cols, "k": batch.codes}).value_counts()
-        self.by_pair.update({(str(ck[0]), str(ck[1])): int(n) for ck, n in pairs.items()})  # type: ignore[index]
+        cols = ["" if c is None else str(c) for c in batch.columns.tolist()]
+        pairs = Counter(zip(cols, [str(c) for c in batch.codes.tolist()], strict=True))
+        self.by_pair.update(pairs)
+        for (col, code), n in pairs.items():
+            self.by_code[code] += n
+            self.by_column[col] += n
         rows = batch.rows
         cell = rows > 0
         err_rows = set(np.unique(rows[is_err & cell]).tolist())

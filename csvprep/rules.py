@@ -5,8 +5,9 @@ Sources (see ``../shared/reference/``): the input format table of Kaizen #13
 §3.1 (V7IR sample attributes). The field's metadata overrides each documented default
 (``schema.FieldSpec.max_length`` / ``max_decimals``).
 
-Every rule sees a whole column (a pandas ``str`` Series backed by Arrow) and returns a boolean Series, True
-where the cell is acceptable. **An empty cell is always acceptable to a rule**: whether a value is required
+Every rule sees a whole column (an Arrow string array) and returns a boolean NumPy array, True where the
+cell is acceptable (the pandera schema of :mod:`csvprep.engine` wraps each rule as a ``Check`` on pandas).
+**An empty cell is always acceptable to a rule**: whether a value is required
 is decided by the mandatory and key rules alone. Rules run in order and a cell reports only the first rule
 it fails. Expensive exact judges (email-validator, calendar checks, dateutil hints) run only on the cells a
 cheap pattern cannot settle.
@@ -22,7 +23,6 @@ from functools import lru_cache
 from types import MappingProxyType
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from dateutil import parser as dateparser
@@ -30,7 +30,8 @@ from email_validator import EmailNotValidError, validate_email
 
 from csvprep.schema import FieldSpec
 
-Ok = Callable[[pd.Series], pd.Series]
+Ok = Callable[[pa.Array], np.ndarray]
+"""A column (one Arrow string array) → True where the cell passes."""
 Detail = Callable[[str], Mapping[str, object]]
 
 _EMPTY: Mapping[str, object] = MappingProxyType({})
@@ -57,20 +58,12 @@ class Rule:
 # --- vectorised building blocks ----------------------------------------------------------------------
 
 
-def _arrow(s: pd.Series) -> pa.Array | pa.ChunkedArray:
-    return pa.array(s.array) if not isinstance(s.array, pa.ChunkedArray) else s.array
-
-
-def _mask(s: pd.Series, arr: pa.Array | pa.ChunkedArray) -> pd.Series:
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype=bool)
-
-
 def fullmatch_or_empty(pattern: str) -> Ok:
     """True where the whole cell matches ``pattern`` (RE2 syntax) or is empty."""
     regex = f"^(?:{pattern})?$"
 
-    def ok(s: pd.Series) -> pd.Series:
-        return _mask(s, pc.match_substring_regex(_arrow(s), regex))
+    def ok(arr: pa.Array) -> np.ndarray:
+        return _np(pc.match_substring_regex(arr, regex))
 
     return ok
 
@@ -78,8 +71,8 @@ def fullmatch_or_empty(pattern: str) -> Ok:
 def max_chars(limit: int) -> Ok:
     """At most ``limit`` characters (code points, not bytes)."""
 
-    def ok(s: pd.Series) -> pd.Series:
-        return _mask(s, pc.less_equal(pc.utf8_length(_arrow(s)), limit))
+    def ok(arr: pa.Array) -> np.ndarray:
+        return _np(pc.less_equal(pc.utf8_length(arr), limit))
 
     return ok
 
@@ -114,16 +107,17 @@ def email_verdict(value: str) -> str | None:
     return None
 
 
-def _email_ok(s: pd.Series) -> pd.Series:
-    arr = _arrow(s)
-    easy = pc.and_(
-        pc.match_substring_regex(arr, f"^(?:{STRICT_EMAIL})?$"),
-        pc.invert(pc.match_substring_regex(arr, _EMAIL_DOUBT)),
+def _email_ok(arr: pa.Array) -> np.ndarray:
+    ok = _np(
+        pc.and_(
+            pc.match_substring_regex(arr, f"^(?:{STRICT_EMAIL})?$"),
+            pc.invert(pc.match_substring_regex(arr, _EMAIL_DOUBT)),
+        )
     )
-    ok = _mask(s, easy)
-    doubtful = s[~ok]
+    doubtful = np.flatnonzero(~ok)
     if len(doubtful):
-        ok.loc[doubtful.index] = [email_verdict(v) is None for v in doubtful.tolist()]
+        values = arr.take(pa.array(doubtful)).to_pylist()
+        ok[doubtful] = [email_verdict(v) is None for v in values]
     return ok
 
 
@@ -160,17 +154,14 @@ def _picklist_hint(allowed: tuple[str, ...]) -> Detail:
 def _in_picklist(allowed: tuple[str, ...]) -> Ok:
     values = pa.array([*allowed, ""], pa.string())
 
-    def ok(s: pd.Series) -> pd.Series:
-        return _mask(s, pc.is_in(_arrow(s), value_set=values))
+    def ok(arr: pa.Array) -> np.ndarray:
+        return _np(pc.is_in(arr, value_set=values))
 
     return ok
 
 
-def _multi_items(s: pd.Series) -> tuple[pa.Array, pa.Array]:
+def _multi_items(arr: pa.Array) -> tuple[pa.Array, pa.Array]:
     """(items, parent row positions) of the ';'-separated values of non-empty cells."""
-    arr = _arrow(s)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
     lists = pc.split_pattern(arr, ";")
     return pc.list_flatten(lists), pc.list_parent_indices(lists)
 
@@ -179,8 +170,8 @@ def _multi_ok(allowed: tuple[str, ...] | None) -> Ok:
     """True where every item is known (``allowed``), or where no item is empty (``allowed`` is None)."""
     values = pa.array(list(allowed or ()), pa.string())
 
-    def ok(s: pd.Series) -> pd.Series:
-        items, parents = _multi_items(s)
+    def ok(arr: pa.Array) -> np.ndarray:
+        items, parents = _multi_items(arr)
         if allowed is None:
             bad_item = pc.equal(pc.utf8_length(items), 0)
         else:
@@ -188,11 +179,11 @@ def _multi_ok(allowed: tuple[str, ...] | None) -> Ok:
                 pc.invert(pc.is_in(items, value_set=values)), pc.greater(pc.utf8_length(items), 0)
             )
         bad_rows = pc.unique(pc.filter(parents, bad_item)).to_numpy()
-        out = pd.Series(True, index=s.index)
+        out = np.ones(len(arr), dtype=bool)
         if len(bad_rows):
-            out.iloc[bad_rows] = False
+            out[bad_rows] = False
         # An empty cell splits into one empty item: it is not a bad value.
-        return out | s.eq("")
+        return out | (byte_lengths(arr) == 0)
 
     return ok
 
@@ -224,14 +215,19 @@ DATETIME = rf"{DATE}T{TIME}{OFFSET}"
 _LATE_DAY = r"^\d{4}-\d{2}-(?:29|30|31)"
 
 
-def _calendar_ok(s: pd.Series) -> pd.Series:
-    """False where a well-shaped date (the first 10 characters) is no real day, e.g. 2019-02-29."""
-    arr = _arrow(s)
-    late = _mask(s, pc.match_substring_regex(arr, _LATE_DAY))
-    ok = pd.Series(True, index=s.index)
-    if late.any():
-        days = s[late].str.slice(0, 10)
-        ok.loc[days.index] = pd.to_datetime(days, format="%Y-%m-%d", errors="coerce").notna().to_numpy()
+def _calendar_ok(arr: pa.Array) -> np.ndarray:
+    """False where a well-shaped date (the first 10 characters) is no real day, e.g. 2019-02-29.
+
+    A parse-and-format round trip: ``strptime`` rolls 2019-02-29 over to 2019-03-01, so only a real day
+    comes back as it went in. Years run from 0001 to 9999, as in ISO 8601's common range.
+    """
+    ok = np.ones(len(arr), dtype=bool)
+    late = np.flatnonzero(_np(pc.match_substring_regex(arr, _LATE_DAY)))
+    if len(late):
+        days = pc.utf8_slice_codeunits(arr.take(pa.array(late)), 0, 10)
+        parsed = pc.strptime(days, format="%Y-%m-%d", unit="s", error_is_null=True)
+        same = pc.fill_null(pc.equal(pc.strftime(parsed, format="%Y-%m-%d"), days), False)
+        ok[late] = _np(same) & ~_np(pc.starts_with(days, "0000"))
     return ok
 
 
@@ -302,17 +298,16 @@ _NUMBER = r"-?\d+(?:\.\d+)?"
 def _not_scientific() -> Ok:
     ok_pat = fullmatch_or_empty(SCIENTIFIC)
 
-    def ok(s: pd.Series) -> pd.Series:
-        return ~ok_pat(s) | s.eq("")
+    def ok(arr: pa.Array) -> np.ndarray:
+        return ~ok_pat(arr) | (byte_lengths(arr) == 0)
 
     return ok
 
 
 def _int_digits_ok(limit: int) -> Ok:
-    def ok(s: pd.Series) -> pd.Series:
-        arr = pc.utf8_ltrim(_arrow(s), characters="-")
-        before = pc.split_pattern(arr, ".", max_splits=1)
-        return _mask(s, pc.less_equal(pc.utf8_length(pc.list_element(before, 0)), limit))
+    def ok(arr: pa.Array) -> np.ndarray:
+        before = pc.split_pattern(pc.utf8_ltrim(arr, characters="-"), ".", max_splits=1)
+        return _np(pc.less_equal(pc.utf8_length(pc.list_element(before, 0)), limit))
 
     return ok
 
@@ -416,8 +411,8 @@ def record_id_rules() -> list[Rule]:
 
 
 def required() -> Rule:
-    def ok(s: pd.Series) -> pd.Series:
-        return _mask(s, pc.greater(pc.utf8_length(_arrow(s)), 0))
+    def ok(arr: pa.Array) -> np.ndarray:
+        return byte_lengths(arr) > 0
 
     return Rule("required-empty", ok)
 
@@ -512,8 +507,8 @@ def rules_for(f: FieldSpec) -> list[Rule] | None:
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 
 
-def _control_ok(s: pd.Series) -> pd.Series:
-    return ~_mask(s, pc.match_substring_regex(_arrow(s), CONTROL))
+def _control_ok(arr: pa.Array) -> np.ndarray:
+    return ~_np(pc.match_substring_regex(arr, CONTROL))
 
 
 def _control_detail(value: str) -> Mapping[str, object]:

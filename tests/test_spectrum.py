@@ -24,7 +24,7 @@ def expected(name: str) -> list[dict[str, str]]:
 
 
 def as_dicts(table: reader.Table, frames: list[pd.DataFrame]) -> list[dict[str, str]]:
-    frame = pd.concat(frames) if frames else reader.empty_frame(table.keys)
+    frame = pd.concat(frames) if frames else reader.empty_table(table.keys).to_pandas()
     assert list(frame.index) == list(range(2, 2 + len(frame)))
     return [dict(zip(table.header, r, strict=True)) for r in frame.itertuples(index=False)]
 
