@@ -631,7 +631,9 @@ class _Found:
 
 def _single(arr: pa_arrow.Array | pa_arrow.ChunkedArray) -> pa_arrow.Array:
     """One Arrow array (the rules read raw buffers): a chunked column's chunks combined."""
-    return arr.combine_chunks() if isinstance(arr, pa_arrow.ChunkedArray) else arr
+    if isinstance(arr, pa_arrow.ChunkedArray):
+        return arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    return arr
 
 
 def _arrow_column(s: pd.Series) -> pa_arrow.Array:
