@@ -13,16 +13,16 @@ by bisection to the rows that fit, and the batch closes there; a batch also clos
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import os
-import queue
 import re
-import threading
 import uuid
 import zipfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,10 +35,12 @@ import pyarrow.csv as pcsv
 from csvprep.engine import Plan
 from csvprep.errors import UsageError
 from csvprep.jobspec import ColumnSet, job_request
-from csvprep.zipstream import ZipStream
+from csvprep.zipstream import Budget, ZipStream
 
 CHUNK_ROWS = 4096
 CHUNK_BYTES = 8 << 20
+DEFLATE_BUDGET = 48 << 20
+"""CSV bytes queued for the deflate threads at most (bounds the memory they hold)."""
 MANIFEST = "manifest.json"
 EOL = "\r\n"
 CSV_OPTIONS = pcsv.WriteOptions(include_header=False, quoting_style="needed", eol=EOL)
@@ -163,7 +165,9 @@ class Batcher:
         self.stem = re.sub(r"[^A-Za-z0-9_.-]", "_", plan.job.schema.module) or "Module"
         self.pending: list[tuple[pa.Table, np.ndarray, np.ndarray]] = []
         self.open: _OpenBatch | None = None
-        self.done: list[PackedBatch] = []
+        self.closing: list[tuple[PackedBatch, list[Future[tuple[int, int, str]]]]] = []
+        """Closed batches whose ZIPs may still be deflating: files filled in by :meth:`finish`."""
+        self.budget = Budget(DEFLATE_BUDGET)
         self.rows = 0
 
     def add(self, table: pa.Table, rows: np.ndarray) -> None:
@@ -176,12 +180,21 @@ class Batcher:
         self._drain(final=True)
         if self.open is not None:
             self._close()
-        return self.done
+        done = []
+        for batch, futures in self.closing:
+            files = []
+            for f, fut in zip(batch.files, futures, strict=True):
+                raw, size, digest = fut.result()
+                files.append(dataclasses.replace(f, csv_bytes=raw, zip_bytes=size, zip_sha256=digest))
+            done.append(dataclasses.replace(batch, files=tuple(files)))
+        return done
 
     def abandon(self) -> None:
         if self.open is not None:
             for s in self.open.streams:
                 s.abandon()
+        for _, futures in self.closing:
+            wait(futures)  # their files are closed before the directory goes
 
     def _drain(self, final: bool) -> None:
         if not self.pending:
@@ -255,10 +268,10 @@ class Batcher:
         return [stem] if len(self.sets) == 1 else [f"{stem}_cols{i + 1}" for i in range(len(self.sets))]
 
     def _open_batch(self) -> None:
-        number = len(self.done) + 1
+        number = len(self.closing) + 1
         streams = []
         for name, cs in zip(self._names(number), self.sets, strict=True):
-            s = ZipStream(self.out / f"{name}.zip", f"{name}.csv", self.level)
+            s = ZipStream(self.out / f"{name}.zip", f"{name}.csv", self.level, self.budget)
             streams.append(s)
             a = s.attempt(_csv_line(cs.header), self.limit)
             if not s.fits(a, self.limit):
@@ -274,9 +287,9 @@ class Batcher:
         self.open = None
         rows = np.concatenate(ob.row_parts)
         ranges = _ranges(rows)
-        files = []
+        files, futures = [], []
         for i, (name, s, cs) in enumerate(zip(self._names(ob.number), ob.streams, self.sets, strict=True)):
-            raw, size = s.close()
+            futures.append(s.close())
             zip_path = self.out / f"{name}.zip"
             note: dict[str, Any] = {
                 "batch": ob.number,
@@ -295,69 +308,13 @@ class Batcher:
                     f"{name}.job.json",
                     f"{name}.csv",
                     len(cs.columns),
-                    raw,
-                    size,
-                    sha256_file(zip_path),
+                    -1,
+                    -1,
+                    "",  # sizes and checksum: when the ZIP is done (finish)
                 )
             )
         self.rows += ob.rows
-        self.done.append(PackedBatch(ob.number, ob.rows, ranges, tuple(files)))
-
-
-class BackgroundBatcher:
-    """A :class:`Batcher` fed from another thread: deflate (which releases the GIL) runs on the second
-    core while the main thread checks the next batch. A batch is handed over only once the one before it
-    is written, so at most one batch of good rows is held beyond what ``check`` holds (a deeper queue let
-    the main thread run ahead: +80 MB peak at 1M rows for no further gain). The output is byte for byte
-    the Batcher's.
-    """
-
-    def __init__(self, batcher: Batcher) -> None:
-        self.batcher = batcher
-        self.q: queue.Queue[tuple[pa.Table, np.ndarray] | None] = queue.Queue(maxsize=1)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="csvprep-pack", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while True:
-            item = self.q.get()
-            try:
-                if item is None:
-                    return
-                if self.error is None:
-                    self.batcher.add(*item)
-            except BaseException as e:  # noqa: BLE001 - re-raised in the main thread by add/finish
-                self.error = e
-            finally:
-                del item
-                self.q.task_done()
-
-    def _raise(self) -> None:
-        if self.error is not None:
-            raise self.error
-
-    @property
-    def rows(self) -> int:
-        return self.batcher.rows
-
-    def add(self, table: pa.Table, rows: np.ndarray) -> None:
-        self.q.join()
-        self._raise()
-        self.q.put((table, rows))
-
-    def finish(self) -> list[PackedBatch]:
-        self.q.put(None)
-        self.thread.join()
-        self._raise()
-        return self.batcher.finish()
-
-    def abandon(self) -> None:
-        if self.thread.is_alive():
-            self.error = self.error or RuntimeError("abandoned")
-            self.q.put(None)
-            self.thread.join()
-        self.batcher.abandon()
+        self.closing.append((PackedBatch(ob.number, ob.rows, ranges, tuple(files)), futures))
 
 
 def iter_zip_rows(path: str | os.PathLike[str]) -> Iterator[list[str]]:

@@ -30,7 +30,6 @@ import pyarrow as pa
 from csvprep.api import Progress, Source, make_job, run_source
 from csvprep.batches import (
     MANIFEST,
-    BackgroundBatcher,
     Batcher,
     PackedBatch,
     dump_json,
@@ -189,7 +188,7 @@ def pack(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     done = False
-    batcher = BackgroundBatcher(Batcher(tmp, p, sets, max_rows, max_zip_bytes, compression))
+    batcher = Batcher(tmp, p, sets, max_rows, max_zip_bytes, compression)
     rejects: Rejects | None = None
     try:
         builder = ReportBuilder(keep=keep)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import zipfile
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from zlib_ng import zlib_ng
 
-from csvprep.zipstream import ZipStream, deflate_bound
+from csvprep.zipstream import Budget, ZipStream, deflate_bound
 
 chunks = st.lists(
     st.one_of(
@@ -45,10 +46,29 @@ def test_taken_chunks_never_take_the_zip_over_the_limit(
         if z.fits(a, limit):
             z.take(a)
             taken.append(p)
-    raw, size = z.close()
+    raw, size, digest = z.close().result()
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
     assert size == path.stat().st_size
     assert raw == sum(len(p) for p in taken)
     if taken:
         assert size <= limit
     with zipfile.ZipFile(path) as zf:
         assert zf.read("t.csv") == b"".join(taken)
+
+
+@settings(max_examples=25, deadline=None)
+@given(chunks, st.integers(0, 9), st.integers(200, 400_000))
+def test_deflating_on_the_streams_thread_writes_the_same_bytes(
+    tmp_path_factory: pytest.TempPathFactory, parts: list[bytes], level: int, limit: int
+) -> None:
+    outputs = []
+    for budget in (None, Budget(50_000)):
+        path = tmp_path_factory.mktemp("z") / "t.zip"
+        z = ZipStream(path, "t.csv", level, budget)
+        for p in parts:
+            a = z.attempt(p, limit)
+            if z.fits(a, limit):
+                z.take(a)
+        z.close().result()
+        outputs.append(path.read_bytes())
+    assert outputs[0] == outputs[1]
