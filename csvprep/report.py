@@ -19,6 +19,8 @@ from types import MappingProxyType
 from typing import IO, Any, Protocol
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from csvprep import codes
 from csvprep.codes import Severity
@@ -255,6 +257,16 @@ class ReportBuilder:
 _json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
+def _escaped(values: np.ndarray | Sequence[str | None]) -> pa.Array:
+    """JSON text of each value (``null`` for None), escaping each distinct value once."""
+    seen: dict[str | None, int] = {}
+    at = [
+        seen.setdefault(v, len(seen)) for v in (values.tolist() if isinstance(values, np.ndarray) else values)
+    ]
+    text = ["null" if v is None else _json_str(str(v)) for v in seen]
+    return pa.array(text, pa.string()).take(pa.array(at, pa.int32()))
+
+
 class JsonWriter:
     """``{"issues": [...], "summary": {...}}``, streamed: issues first, the summary when it is known."""
 
@@ -264,36 +276,34 @@ class JsonWriter:
         out.write('{"issues": [')
 
     def write(self, batch: IssueBatch) -> None:
-        # The same text as json.dumps(issue dict, ensure_ascii=False), built from escaped strings: the
-        # column, code, severity and most messages repeat, so each distinct one is escaped once per batch.
-        enc = _json_str
-        known: dict[object, str] = {}
-
-        def const(v: object) -> str:
-            out = known.get(v)
-            if out is None:
-                out = known[v] = "null" if v is None else enc(str(v))
-            return out
-
-        msgs = batch.messages
-        escaped = {m: enc(m) for m in set(msgs)}
+        # The same text as json.dumps(issue dict, ensure_ascii=False), assembled by pyarrow from escaped
+        # strings: columns, codes, severities and most messages repeat, so each distinct one is escaped
+        # once, and the lines are joined in C (a Python f-string per issue was 0.5 s per 170k issues).
+        n = len(batch)
+        if not n:
+            return
+        rows = batch.rows
+        row_text = pc.cast(pa.array(rows), pa.string())
+        if (rows <= 0).any():
+            row_text = pc.if_else(pa.array(rows > 0), row_text, "null")
         parts = [
-            f'{{"row": {row if row > 0 else "null"}, "column": {const(col)}, "code": {const(code)}, '
-            f'"severity": {const(sv)}, "value": {"null" if val is None else enc(val)}, '
-            f'"message": {escaped[m]}}}'
-            for row, col, code, sv, val, m in zip(
-                batch.rows.tolist(),
-                batch.columns.tolist(),
-                batch.codes.tolist(),
-                batch.severities.tolist(),
-                batch.values.tolist(),
-                msgs,
-                strict=True,
-            )
+            '{"row": ',
+            row_text,
+            ', "column": ',
+            _escaped(batch.columns),
+            ', "code": ',
+            _escaped(batch.codes),
+            ', "severity": ',
+            _escaped(batch.severities),
+            ', "value": ',
+            pa.array([_json_str(v) if v is not None else "null" for v in batch.values.tolist()], pa.string()),
+            ', "message": ',
+            _escaped(batch.messages),
+            "}",
         ]
-        if parts:
-            self.out.write(("\n" if self.first else ",\n") + ",\n".join(parts))
-            self.first = False
+        lines = pc.binary_join_element_wise(*parts, "")
+        self.out.write(("\n" if self.first else ",\n") + ",\n".join(lines.to_pylist()))
+        self.first = False
 
     def close(self, summary: Summary) -> None:
         self.out.write('\n], "summary": ')
