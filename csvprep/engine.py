@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 from csvprep import codes
 from csvprep.codes import Severity
 from csvprep.errors import UsageError
+from csvprep.keyset import SeenKeys
 from csvprep.reader import Batch, MalformedRow, unique_keys
 from csvprep.report import Issue, IssueBatch
 from csvprep.rules import (
@@ -270,61 +271,6 @@ def _with_required(f: FieldSpec, job: Job, rules: Sequence[Rule]) -> list[Rule]:
 # --- cross-row state -----------------------------------------------------------------------------------
 
 
-class SeenKeys:
-    """Exact-enough membership of values seen in earlier rows, in bounded memory.
-
-    Keeps 64-bit hashes with the row of their first occurrence (32 bits), in sorted runs that are merged as
-    they grow (a log-structured set) up to :attr:`MAX_RUN` keys: 12 bytes a distinct key, O(log n)
-    lookups, vectorised, and a merge never needs more than a few dozen MB on top. A 64-bit collision
-    between two different values is possible in principle (about 3 in a million at 10 million keys).
-    """
-
-    MAX_RUN = 1 << 19
-
-    def __init__(self) -> None:
-        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
-
-    def first_rows(self, hashes: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """For each value, the row where it was seen first (earlier batch or earlier in this one), or -1."""
-        n = len(hashes)
-        first = np.full(n, -1, dtype=np.int64)
-        order = np.argsort(hashes, kind="stable")
-        sh = hashes[order]
-        for run_h, run_r in self.runs:
-            # sorted queries walk each run in order: far fewer cache misses than random ones
-            pos = np.searchsorted(run_h, sh)
-            pos[pos >= len(run_h)] = 0
-            hit = (run_h[pos] == sh) & (first[order] < 0)
-            first[order[hit]] = run_r[pos[hit]]
-        repeat = np.zeros(n, dtype=bool)
-        repeat[1:] = sh[1:] == sh[:-1]
-        start = np.maximum.accumulate(np.where(~repeat, np.arange(n), 0))
-        dup_idx = order[repeat]
-        first_in_batch = rows[order[start[repeat]]]
-        first[dup_idx] = np.where(first[dup_idx] < 0, first_in_batch, first[dup_idx])
-        new = order[~repeat]
-        new = new[first[new] < 0]  # already in hash order
-        if len(new):
-            self._add(hashes[new], rows[new].astype(np.uint32))
-        return first
-
-    def _add(self, h: np.ndarray, r: np.ndarray) -> None:
-        self.runs.append((h, r))
-        while len(self.runs) > 1:
-            (h2, r2), (h1, r1) = self.runs[-1], self.runs[-2]
-            if len(h2) * 2 < len(h1) or len(h1) + len(h2) > self.MAX_RUN:
-                break
-            # The runs hold different keys: merge by insertion positions, no sort of the whole.
-            at = np.searchsorted(h1, h2) + np.arange(len(h2))
-            rest = np.ones(len(h1) + len(h2), dtype=bool)
-            rest[at] = False
-            hh = np.empty(len(rest), dtype=h1.dtype)
-            rr = np.empty(len(rest), dtype=r1.dtype)
-            hh[at], rr[at] = h2, r2
-            hh[rest], rr[rest] = h1, r1
-            self.runs[-2:] = [(hh, rr)]
-
-
 def _hash(arr: pa_arrow.Array, casefold: bool) -> np.ndarray:
     # Python's own str hash (64-bit SipHash, salted per process: SeenKeys lives in one process) is twice
     # as fast as pandas' hash_pandas_object on Arrow strings.
@@ -335,7 +281,9 @@ def _hash(arr: pa_arrow.Array, casefold: bool) -> np.ndarray:
 
 # --- validation ------------------------------------------------------------------------------------------
 
-_MESSAGE_MEMO = 65536
+_MESSAGE_MEMO = 8192
+"""Messages memoised by (column, rule, value): bad values repeat within a batch; a bigger memo only grows
+with the file (issue #5: 10M rows)."""
 
 
 class Validator:

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep import api, datagen
-from csvprep.engine import Plan, SeenKeys, Validator, _column_accept, plan, readahead
+from csvprep.engine import Plan, Validator, _column_accept, plan, readahead
+from csvprep.keyset import SeenKeys
 from csvprep.reader import open_csv
 from csvprep.report import Issue, Report
 from csvprep.rules import has_control
@@ -172,14 +173,27 @@ def test_seen_keys_remember_first_rows_across_calls() -> None:
     assert b.tolist() == [3, -1, 6, 2]
 
 
-@pytest.mark.parametrize("max_run", [4, 64, SeenKeys.MAX_RUN])
-def test_seen_keys_equal_a_dict_of_first_rows(monkeypatch: pytest.MonkeyPatch, max_run: int) -> None:
+@pytest.mark.parametrize(
+    ("max_run", "memory_keys", "spread"),
+    [(4, 1 << 40, 0), (64, 1 << 40, 0), (SeenKeys.MAX_RUN, SeenKeys.MEMORY_KEYS, 0), (4, 8, 0), (16, 40, 0),
+     (4, 8, 1), (16, 40, 2)],
+)  # fmt: skip
+def test_seen_keys_equal_a_dict_of_first_rows(
+    monkeypatch: pytest.MonkeyPatch, max_run: int, memory_keys: int, spread: int
+) -> None:
+    """In memory or spilled to disk, the same answers. ``spread`` makes keys share their high 32 bits
+    (1) or their low 32 bits (2), the two halves the disk tier splits a hash into."""
     monkeypatch.setattr(SeenKeys, "MAX_RUN", max_run)
-    rng = np.random.default_rng(max_run)
+    monkeypatch.setattr(SeenKeys, "MEMORY_KEYS", memory_keys)
+    rng = np.random.default_rng(max_run + memory_keys % 1000 + spread)
     seen, first, row = SeenKeys(), {}, 2
     for _ in range(80):
         n = int(rng.integers(0, 60))
         hashes = rng.integers(-400, 400, n).astype(np.int64)
+        if spread == 1:
+            hashes = (np.int64(7) << 32) | (hashes & 0xFFFF)
+        elif spread == 2:
+            hashes = (hashes << 32) | 12345
         rows = np.arange(row, row + n)
         row += n
         expected = []
@@ -188,6 +202,9 @@ def test_seen_keys_equal_a_dict_of_first_rows(monkeypatch: pytest.MonkeyPatch, m
             first.setdefault(h, r)
         assert seen.first_rows(hashes, rows).tolist() == expected
     assert all(len(h) <= max(max_run, 60) for h, _ in seen.runs)
+    if memory_keys < len(first):
+        assert seen.disk and seen.memory_keys <= memory_keys + max(max_run, 60)
+    seen.close()
 
 
 # --- the same path for DataFrames, progress, and the readahead thread ------------------------------------

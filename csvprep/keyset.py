@@ -1,0 +1,130 @@
+"""Exact duplicate detection across a whole file: the values seen so far, as 64-bit hashes with the row of
+their first occurrence, in memory that does not grow with the file (issue #5: 10M rows).
+
+Recent keys live in memory in sorted runs that are merged as they grow (a log-structured set): 12 bytes a
+key, vectorised lookups. Once more than :attr:`SeenKeys.MEMORY_KEYS` are in memory, the oldest runs go to a
+temporary file: the low 32 bits and the row of each key are written there, and only the high 32 bits stay
+in memory (4 bytes a key, still sorted, so a lookup is one ``searchsorted``). A query whose high bits match
+is confirmed by reading its 8-byte record back (``os.pread``: the page cache holds the file, not this
+process). The answer is the same as with everything in memory; only a 64-bit collision between two
+different values could make it wrong (about 3 in a million at 10 million keys).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from typing import IO
+
+import numpy as np
+
+_RECORD = np.dtype([("low", "<u4"), ("row", "<u4")])
+_LOW = np.int64(0xFFFFFFFF)
+
+
+@dataclass(frozen=True, slots=True)
+class _DiskRun:
+    """A sorted run spilled to disk: high halves in memory, (low half, row) records in the file."""
+
+    high: np.ndarray
+    """int32, sorted: the high 32 bits of each hash (an arithmetic shift keeps the order)."""
+    offset: int
+    """Byte offset of the run's first record in the file."""
+
+
+class SeenKeys:
+    """Membership of values seen in earlier rows, with the row of their first occurrence."""
+
+    MAX_RUN = 1 << 19
+    """Keys per in-memory run at most (merges stay a few MB)."""
+    MEMORY_KEYS = 1 << 20
+    """Keys kept whole in memory (12 MB) before the oldest runs are spilled to disk."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[np.ndarray, np.ndarray]] = []
+        self.disk: list[_DiskRun] = []
+        self._file: IO[bytes] | None = None
+        self._size = 0
+
+    @property
+    def memory_keys(self) -> int:
+        return sum(len(h) for h, _ in self.runs)
+
+    def first_rows(self, hashes: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """For each value, the row where it was seen first (earlier batch or earlier in this one), or -1."""
+        n = len(hashes)
+        first = np.full(n, -1, dtype=np.int64)
+        order = np.argsort(hashes, kind="stable")
+        sh = hashes[order]
+        for run_h, run_r in self.runs:
+            # sorted queries walk each run in order: far fewer cache misses than random ones
+            pos = np.searchsorted(run_h, sh)
+            pos[pos >= len(run_h)] = 0
+            hit = (run_h[pos] == sh) & (first[order] < 0)
+            first[order[hit]] = run_r[pos[hit]]
+        if self.disk:
+            self._disk_lookup(sh, order, first)
+        repeat = np.zeros(n, dtype=bool)
+        repeat[1:] = sh[1:] == sh[:-1]
+        start = np.maximum.accumulate(np.where(~repeat, np.arange(n), 0))
+        dup_idx = order[repeat]
+        first_in_batch = rows[order[start[repeat]]]
+        first[dup_idx] = np.where(first[dup_idx] < 0, first_in_batch, first[dup_idx])
+        new = order[~repeat]
+        new = new[first[new] < 0]  # already in hash order
+        if len(new):
+            self._add(hashes[new], rows[new].astype(np.uint32))
+        return first
+
+    def _add(self, h: np.ndarray, r: np.ndarray) -> None:
+        self.runs.append((h, r))
+        while len(self.runs) > 1:
+            (h2, r2), (h1, r1) = self.runs[-1], self.runs[-2]
+            if len(h2) * 2 < len(h1) or len(h1) + len(h2) > self.MAX_RUN:
+                break
+            # The runs hold different keys: merge by insertion positions, no sort of the whole.
+            at = np.searchsorted(h1, h2) + np.arange(len(h2))
+            rest = np.ones(len(h1) + len(h2), dtype=bool)
+            rest[at] = False
+            hh = np.empty(len(rest), dtype=h1.dtype)
+            rr = np.empty(len(rest), dtype=r1.dtype)
+            hh[at], rr[at] = h2, r2
+            hh[rest], rr[rest] = h1, r1
+            self.runs[-2:] = [(hh, rr)]
+        while len(self.runs) > 1 and self.memory_keys > self.MEMORY_KEYS:
+            self._spill(*self.runs.pop(0))
+
+    def _spill(self, h: np.ndarray, r: np.ndarray) -> None:
+        if self._file is None:
+            self._file = tempfile.TemporaryFile(prefix="csvprep-keys-")  # noqa: SIM115 - closed by close()
+        rec = np.empty(len(h), dtype=_RECORD)
+        rec["low"] = (h & _LOW).astype(np.uint32)
+        rec["row"] = r
+        self._file.seek(self._size)
+        self._file.write(rec.tobytes())
+        self._file.flush()
+        self.disk.append(_DiskRun((h >> 32).astype(np.int32), self._size))
+        self._size += rec.nbytes
+
+    def _disk_lookup(self, sh: np.ndarray, order: np.ndarray, first: np.ndarray) -> None:
+        assert self._file is not None
+        fd = self._file.fileno()
+        qh = (sh >> 32).astype(np.int32)
+        ql = (sh & _LOW).astype(np.uint32)
+        for run in self.disk:
+            lo = np.searchsorted(run.high, qh, side="left")
+            hi = np.searchsorted(run.high, qh, side="right")
+            for i in np.flatnonzero((hi > lo) & (first[order] < 0)).tolist():
+                a, b = int(lo[i]), int(hi[i])
+                raw = os.pread(fd, (b - a) * _RECORD.itemsize, run.offset + a * _RECORD.itemsize)
+                rec = np.frombuffer(raw, dtype=_RECORD)
+                match = np.flatnonzero(rec["low"] == ql[i])
+                if len(match):
+                    first[order[i]] = int(rec["row"][match[0]])
+
+    def close(self) -> None:
+        """Delete the spill file (also deleted when the process ends)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
