@@ -496,8 +496,9 @@ class Validator:
         messages = self._messages
         code_arr = np.empty(len(keys), dtype=object)
         col_arr = np.empty(len(keys), dtype=object)
-        uniq, key_ids = np.unique(keys, return_inverse=True)
-        for i, k in enumerate(uniq):
+        ids: dict[str, int] = {}
+        key_ids = np.fromiter((ids.setdefault(k, len(ids)) for k in keys.tolist()), np.int64, len(keys))
+        for k, i in ids.items():
             at = np.flatnonzero(key_ids == i)
             r = rule_idx[at]
             names = np.array([x.code for x in rules.get(k, ())] + [""], dtype=object)
@@ -733,9 +734,7 @@ def _judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterat
             extra = IssueBatch.from_issues(_malformed_issues(batch.malformed, width))
             issues = concat_batches([issues, extra]) if len(issues) else extra
         if len(issues):
-            is_err = np.array(
-                [codes.get(c).severity == Severity.ERROR for c in issues.codes.tolist()], dtype=bool
-            )
+            is_err = issues.severities == str(Severity.ERROR)
             error_rows = np.unique(issues.rows[is_err])
             if batch.malformed:
                 error_rows = np.setdiff1d(error_rows, [m.row for m in batch.malformed])

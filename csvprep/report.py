@@ -71,8 +71,9 @@ class IssueBatch:
     def __len__(self) -> int:
         return len(self.rows)
 
-    @property
+    @functools.cached_property
     def severities(self) -> np.ndarray:
+        """``error`` or ``warning``, per issue."""
         sev = {c: str(codes.get(c).severity) for c in set(self.codes.tolist())}
         return np.array([sev[c] for c in self.codes.tolist()], dtype=object)
 
