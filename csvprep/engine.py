@@ -346,8 +346,9 @@ class Validator:
         table, rows = batch.table, batch.rows
         if self._rules and table.num_rows:
             columns = [(key, _single(table.column(key))) for key in self._rules]
-            # The accept passes are pyarrow kernels that release the GIL: two columns at a time.
-            suspects = list(self._pool.map(lambda kc: self._suspects(kc[1], kc[0]), columns))
+            # The accept passes are pyarrow kernels that release the GIL: two columns at a time, while this
+            # thread runs the rules on the suspects of the columns already passed.
+            suspects = self._pool.map(lambda kc: self._suspects(kc[1], kc[0]), columns)
             for (key, s), (suspect, skip) in zip(columns, suspects, strict=True):
                 found = self._column_failures(s, self._rules[key], suspect, skip)
                 if found is not None:

@@ -387,3 +387,29 @@ def test_fast_path_equals_exact_parser_on_token_soup(tmp_path: Path, soup: list[
         assert "binary data" in str(e)
         with pytest.raises(InputError, match="binary data"):
             read(p, fast=False)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    ["5'10\",x,y", 'a"b,c,d', '"open,x,y'],
+    ids=["literal quote in an unquoted cell", "quote mid-cell", "quote never closed"],
+)
+def test_misplaced_quote_deep_in_the_file_hands_only_the_rest_to_the_exact_parser(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str
+) -> None:
+    rows = [f'{i},"note {i}\nline two",{i % 7}' if i % 3 else f"{i},plain,{i % 7}" for i in range(3000)]
+    rows[2500] = odd
+    p = write(tmp_path, "\n".join(["A,B,C", *rows, "last,x,y"]).encode() + b"\n")
+    resumed: list[int] = []
+    exact_batches = reader._exact_batches
+
+    def spy(src: object, skip: int, *args: object) -> object:
+        resumed.append(skip)
+        return exact_batches(src, skip, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(reader, "_exact_batches", spy)
+    _, got, bad = read(p, block_bytes=16 << 10)
+    monkeypatch.setattr(reader, "_exact_batches", exact_batches)
+    _, rows_exact, bad_exact = read(p, fast=False)
+    assert (got, bad) == (rows_exact, bad_exact)
+    assert len(resumed) == 1 and 1000 < resumed[0] <= 2500  # the slices before the quote were read fast
