@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
 import click
-from rich.console import Console
 
 from csvprep import api, codes
 from csvprep.engine import OPERATIONS
@@ -21,7 +21,6 @@ from csvprep.errors import CsvprepError
 from csvprep.pack import pack as pack_files
 from csvprep.report import CsvWriter, IssueSink, JsonWriter
 from csvprep.schema import shipped_modules
-from csvprep.terminal import progress_bar, render_report
 
 EXIT_OK, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,6 +62,15 @@ def fail(message: str) -> int:
 
 def _progress_enabled(quiet: bool) -> bool:
     return not quiet and sys.stderr.isatty()
+
+
+def _progress(quiet: bool, size: int | None, label: str) -> AbstractContextManager[object]:
+    """The progress bar on a terminal (rich is imported only then: ~0.1 s), else no callback."""
+    if not _progress_enabled(quiet):
+        return nullcontext(None)
+    from csvprep.terminal import progress_bar
+
+    return progress_bar(True, size, label)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,7 +155,7 @@ def run_check(
         elif fmt == "csv":
             sinks.append(CsvWriter(out))
         size = file.stat().st_size if file.is_file() else None
-        with progress_bar(_progress_enabled(quiet), size, "checking") as progress:
+        with _progress(quiet, size, "checking") as progress:
             report = api.check(
                 file,
                 module=module,
@@ -163,6 +171,10 @@ def run_check(
                 progress=progress,  # type: ignore[arg-type]
             )
         if fmt == "table":
+            from rich.console import Console
+
+            from csvprep.terminal import render_report
+
             console = Console(file=out, soft_wrap=False) if output else Console()
             render_report(report, console)
         return report.exit_code
@@ -226,7 +238,7 @@ def pack(
     """Write the good rows as upload-ready ZIP batches with their job JSON; bad rows go to rejects.csv."""
     try:
         size = file.stat().st_size if file.is_file() else None
-        with progress_bar(_progress_enabled(quiet), size, "packing") as progress:
+        with _progress(quiet, size, "packing") as progress:
             result = pack_files(
                 file,
                 out_dir,
