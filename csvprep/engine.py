@@ -483,6 +483,22 @@ class Validator:
             True,
         )
 
+    def _message(self, key: str, rule_index: int, value: str) -> str:
+        """The message of a bad cell: it depends only on the column, the rule and the value (memoised)."""
+        memo = (key, rule_index, value)
+        text = self._messages.get(memo)
+        if text is None:
+            rule = self._rules[key][rule_index]
+            fields = rule.message_fields(value)
+            fields.setdefault("column", self._header[key])
+            fields.setdefault("value", value)
+            fields.setdefault("operation", self.job.operation)
+            text = codes.get(rule.code).render(**fields)
+            if len(self._messages) >= _MESSAGE_MEMO:
+                self._messages.clear()
+            self._messages[memo] = text
+        return text
+
     def _batch(self, found: _Found) -> IssueBatch:
         if not len(found.rows):
             return _empty_batch()
@@ -494,7 +510,6 @@ class Validator:
         values = found.values
         extra = found.extra
         special = {1000: "empty-key", 1001: "duplicate-key", 1002: "duplicate-value"}
-        messages = self._messages
         code_arr = np.empty(len(keys), dtype=object)
         col_arr = np.empty(len(keys), dtype=object)
         ids: dict[str, int] = {}
@@ -511,14 +526,21 @@ class Validator:
         casefold = self._casefold
 
         def render_all() -> list[str]:
-            out: list[str] = []
-            add = out.append
-            cells = zip(keys.tolist(), rule_idx.tolist(), values.tolist(), extra.tolist(), strict=True)
-            for k, r, v, x in cells:
+            out = np.empty(len(keys), dtype=object)
+            # One group per (column, rule); within it, each distinct bad value is rendered once (N/A, 1e10,
+            # yes... repeat), found by Arrow's dictionary encoding rather than a Python loop per issue.
+            groups, inverse = np.unique(key_ids * 2048 + rule_idx, return_inverse=True)
+            order = np.argsort(inverse, kind="stable")
+            bounds = np.searchsorted(inverse[order], np.arange(len(groups) + 1))
+            names = list(ids)
+            for gi, g in enumerate(groups.tolist()):
+                at = order[bounds[gi] : bounds[gi + 1]]
+                k, r = names[g // 2048], g % 2048
                 if r >= 1000:
+                    c = codes.get(special[r])
                     case = " (compared ignoring case)" if r != 1000 and k in casefold else ""
-                    add(
-                        codes.get(special[r]).render(
+                    out[at] = [
+                        c.render(
                             column=header[k],
                             value=v,
                             operation=job.operation,
@@ -526,23 +548,13 @@ class Validator:
                             first_row=x,
                             case=case,
                         )
-                    )
+                        for v, x in zip(values[at].tolist(), extra[at].tolist(), strict=True)
+                    ]
                     continue
-                # Bad values repeat (N/A, 1e10, yes...): a message depends only on column, rule and value.
-                memo = (k, r, v)
-                text = messages.get(memo)
-                if text is None:
-                    rule = rules[k][r]
-                    fields = rule.message_fields(v)
-                    fields.setdefault("column", header[k])
-                    fields.setdefault("value", v)
-                    fields.setdefault("operation", job.operation)
-                    text = codes.get(rule.code).render(**fields)
-                    if len(messages) >= _MESSAGE_MEMO:
-                        messages.clear()
-                    messages[memo] = text
-                add(text)
-            return out
+                enc = pa_arrow.array(values[at].tolist(), pa_arrow.string()).dictionary_encode()
+                texts = [self._message(k, r, v) for v in enc.dictionary.to_pylist()]
+                out[at] = np.array(texts, dtype=object)[enc.indices.to_numpy(zero_copy_only=False)]
+            return out.tolist()  # type: ignore[no-any-return]
 
         return IssueBatch(
             rows=found.rows,

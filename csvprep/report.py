@@ -258,14 +258,28 @@ class ReportBuilder:
 _json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
+_NEEDS_ESCAPE = r'[\x00-\x1f"\\]'
+
+
 def _escaped(values: np.ndarray | Sequence[str | None]) -> pa.Array:
-    """JSON text of each value (``null`` for None), escaping each distinct value once."""
-    seen: dict[str | None, int] = {}
-    at = [
-        seen.setdefault(v, len(seen)) for v in (values.tolist() if isinstance(values, np.ndarray) else values)
-    ]
-    text = ["null" if v is None else _json_str(str(v)) for v in seen]
-    return pa.array(text, pa.string()).take(pa.array(at, pa.int32()))
+    """JSON text of each value (``null`` for None), as ``json.dumps(ensure_ascii=False)`` writes it.
+
+    Each distinct value is handled once (Arrow's dictionary encoding); only those holding a quote, a
+    backslash or a control character go through ``json``'s escaper, the rest are quoted as they are.
+    """
+    items = values.tolist() if isinstance(values, np.ndarray) else list(values)
+    enc = pa.array(items, pa.string()).dictionary_encode()
+    words = enc.dictionary
+    special = pc.match_substring_regex(words, _NEEDS_ESCAPE)
+    if pc.any(special).as_py():
+        plain = pc.binary_join_element_wise('"', words, '"', "")
+        pairs = zip(words.to_pylist(), special.to_pylist(), strict=True)
+        fixed = pa.array([_json_str(w) if s else None for w, s in pairs], pa.string())
+        text = pc.if_else(special, fixed, plain)
+    else:
+        text = pc.binary_join_element_wise('"', words, '"', "")
+    out = text.take(enc.indices)
+    return pc.fill_null(out, "null") if enc.null_count else out
 
 
 class JsonWriter:
@@ -297,7 +311,7 @@ class JsonWriter:
             ', "severity": ',
             _escaped(batch.severities),
             ', "value": ',
-            pa.array([_json_str(v) if v is not None else "null" for v in batch.values.tolist()], pa.string()),
+            _escaped(batch.values),
             ', "message": ',
             _escaped(batch.messages),
             "}",

@@ -111,3 +111,14 @@ def test_report_shapes() -> None:
 def test_keep_caps_issues_not_counts() -> None:
     r = csvprep.check(EXAMPLE, module="Contacts", keep=3)
     assert len(r.issues) == 3 and r.truncated and r.summary.errors == 8
+
+
+@pytest.mark.parametrize(
+    "values",
+    [["plain", "plain", None, 'a "quoted" \\ back', "tab\there", "é ü ✓", "\x00\x1f", ""], [None], ["x"]],
+)
+def test_json_text_of_values_equals_json_dumps(values: list[str | None]) -> None:
+    from csvprep.report import _escaped
+
+    got = _escaped(values).to_pylist()
+    assert got == [json.dumps(v, ensure_ascii=False) for v in values]
