@@ -446,7 +446,7 @@ class Validator:
             out.append(
                 _Found(
                     rows[empty],
-                    np.full(n, col.key, dtype=object),
+                    _objects(n, col.key),
                     np.full(n, 1000),
                     np.full(n, "", dtype=object),
                     np.full(n, -1),
@@ -463,7 +463,7 @@ class Validator:
                 out.append(
                     _Found(
                         rows[full][dup],
-                        np.full(n, col.key, dtype=object),
+                        _objects(n, col.key),
                         np.full(n, 1001 if is_key else 1002),
                         filled.filter(pa_arrow.array(dup)).to_numpy(zero_copy_only=False),
                         first[dup],
@@ -581,7 +581,7 @@ class _Found:
     @staticmethod
     def of(rows: np.ndarray, key: str, rules: np.ndarray, values: np.ndarray) -> _Found:
         n = len(rows)
-        keys = np.full(n, key, dtype=object)
+        keys = _objects(n, key)
         return _Found(rows, keys, rules, values, np.full(n, -1, dtype=np.int64), True)
 
     @staticmethod
@@ -589,6 +589,14 @@ class _Found:
         e = np.array([], dtype=object)
         i = np.array([], dtype=np.int64)
         return _Found(i, e, i, e, i)
+
+
+def _objects(n: int, value: str) -> np.ndarray:
+    """``n`` times ``value`` as an object array (``np.full`` would strip a trailing NUL: a column named
+    ``"\\x00"`` became ``""``)."""
+    out = np.empty(n, dtype=object)
+    out.fill(value)
+    return out
 
 
 def _single(arr: pa_arrow.Array | pa_arrow.ChunkedArray) -> pa_arrow.Array:

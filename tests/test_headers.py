@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -172,3 +173,11 @@ def test_more_than_200_columns() -> None:
 def test_csvprep_reject_columns_are_ignored() -> None:
     r = run({"_csvprep_row": ["5"], "_csvprep_errors": ["x"], "Last_Name": ["A"]})
     assert r.ok and not r.issues
+
+
+def test_a_column_named_nul_keeps_its_name(tmp_path: Path) -> None:
+    """numpy's ``full`` strips a trailing NUL from a str: the issue tables must not (found by fuzzing)."""
+    p = tmp_path / "nul.csv"
+    p.write_bytes(b"\x00\rLast_Name\x00")
+    report = csvprep.check(p, module="Contacts")
+    assert ("\x00", "unknown-column") in {(i.column, i.code) for i in report.issues}
