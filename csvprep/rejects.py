@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from csvprep import codes
 from csvprep.batches import CSV_OPTIONS, EOL
 from csvprep.codes import Severity
 from csvprep.engine import RESERVED_COLUMNS, Judged
@@ -67,7 +67,7 @@ class Rejects:
         for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)], strict=True):
             if in_frame[a]:
                 part = table.take(pa.array(pos[a:b]))
-                lead = [pa.array([str(r) for r in rows[a:b].tolist()]), pa.array(why[a:b], pa.string())]
+                lead = [pc.cast(pa.array(rows[a:b]), pa.string()), why[a:b]]
                 out = pa.Table.from_arrays([*lead, *part.columns], names=[*RESERVED_COLUMNS, *self.keys])
                 buf = io.BytesIO()
                 pcsv.write_csv(out, buf, CSV_OPTIONS)
@@ -76,31 +76,41 @@ class Rejects:
                 for i in range(a, b):
                     fields = malformed[int(rows[i])].fields
                     cells = [f for j, f in enumerate(fields) if j not in self.reserved]
-                    self._line([int(rows[i]), why[i], *cells])
+                    self._line([int(rows[i]), why[i].as_py(), *cells])
         self.rows += len(rows)
 
-    def _reasons(self, judged: Judged, rows: np.ndarray) -> list[str]:
-        """``_csvprep_errors`` of each row: its errors in the order found, then the file's own."""
+    def _reasons(self, judged: Judged, rows: np.ndarray) -> pa.Array:
+        """``_csvprep_errors`` of each row: its errors in the order found, then the file's own.
+
+        Built by pyarrow: each error's ``code (column): message`` text, then one list per row joined by
+        `` | `` (a Python string per error and per row cost ~0.6 s per 150k errors).
+        """
         issues = judged.issues
-        by_row: dict[int, str] = {}
-        if len(issues):
-            err = {c: codes.get(c).severity == Severity.ERROR for c in set(issues.codes.tolist())}
-            at = np.flatnonzero([err[c] for c in issues.codes.tolist()])
-            if len(at):
-                at = at[np.argsort(issues.rows[at], kind="stable")]
-                msgs = issues.messages
-                cols, cds = issues.columns, issues.codes
-                texts = [reason(str(cds[i]), cols[i], msgs[i]) for i in at.tolist()]
-                r = issues.rows[at]
-                starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
-                ends = [*starts[1:].tolist(), len(r)]
-                by_row = {
-                    int(r[s]): " | ".join(texts[s:e]) for s, e in zip(starts.tolist(), ends, strict=True)
-                }
+        joined = pa.array([""] * len(rows), pa.string())
+        at = np.flatnonzero(issues.severities == str(Severity.ERROR)) if len(issues) else np.array([], int)
+        if len(at):
+            at = at[np.argsort(issues.rows[at], kind="stable")]
+            code = pa.array(issues.codes[at].tolist(), pa.string())
+            col = pa.array(issues.columns[at].tolist(), pa.string())
+            msg = pa.array(np.asarray(issues.messages, dtype=object)[at].tolist(), pa.string())
+            text = pc.if_else(
+                pc.is_null(col),
+                pc.binary_join_element_wise(code, ": ", msg, ""),
+                pc.binary_join_element_wise(code, " (", col, "): ", msg, ""),
+            )
+            r = issues.rows[at]
+            starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
+            offsets = pa.array(np.r_[starts, len(r)].astype(np.int32))
+            per_row = pc.binary_join(pa.ListArray.from_arrays(offsets, text), " | ")
+            first = r[starts]
+            pos = np.minimum(np.searchsorted(first, rows), len(first) - 1)
+            hit = first[pos] == rows
+            joined = pc.if_else(pa.array(hit), per_row.take(pa.array(pos)), "")
         tail = " | ".join(self.file_reasons)
         if tail:
-            return [f"{by_row[r]} | {tail}" if r in by_row else tail for r in rows.tolist()]
-        return [by_row.get(r, "") for r in rows.tolist()]
+            empty = pc.equal(pc.binary_length(joined), 0)
+            joined = pc.if_else(empty, tail, pc.binary_join_element_wise(joined, tail, " | "))
+        return joined
 
     def close(self) -> None:
         self.fh.close()
