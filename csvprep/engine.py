@@ -6,8 +6,9 @@ unsupported columns, missing mandatory or key columns, too many columns). ``Vali
 checks as one pandera ``DataFrameSchema`` (one ``Check`` per rule, named by the rule; built on first use)
 and judges each batch with the same check functions, run after a one-pass Arrow accept test per column
 (pandera's own lazy validation gives the same verdicts at ~40 µs per failing cell: see
-:meth:`Validator.validate`). Checks that span rows (duplicates on unique fields and on the key) keep
-bounded state across batches: 64-bit hashes of the values seen, in sorted NumPy runs (8 bytes a key).
+:meth:`Validator.validate`). Batches are Arrow tables; pandas is needed only for pandera's path and for
+DataFrame inputs. Checks that span rows (duplicates on unique fields and on the key) stay exact across
+batches with hashes of the values seen (:mod:`csvprep.keyset`).
 """
 
 from __future__ import annotations

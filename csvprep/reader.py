@@ -8,14 +8,14 @@ anything not UTF-8 is transcoded to a temporary UTF-8 copy, strictly), an Excel 
 delimiter (sniffed from the header among ``,`` ``;`` tab ``|`` ``:``), the header record (quote-aware, so a
 quoted line break in a header cell is fine), and trailing blank lines (not records).
 
-Reading: the fast path streams the bytes through ``pyarrow.csv.open_csv`` with ``newlines_in_values=True``
-(quoted multi-line notes are the normal case in spreadsheet exports; ``../shared/reference/
-perf-anchors.md``). It is taken only when a vectorised scan finds every quote where RFC 4180 puts it, and
-left for the exact parser (:mod:`csvprep.csvparse`) on the first ragged row, cell larger than a block or
-byte that is not UTF-8: the exact parser re-reads, skips the records already delivered and goes on, so
-consumers see one stream. Each batch is a pandas frame of Arrow-backed ``str`` columns labelled by
-:func:`unique_keys`, whose index is the spreadsheet row number (header = row 1, first record = row 2,
-counted in records; a blank line is a row of empty cells); malformed records are set aside as
+Reading: the fast path cuts the bytes into slices of whole records and parses each with
+``pyarrow.csv.read_csv`` and ``newlines_in_values=True`` (quoted multi-line notes are the normal case in
+spreadsheet exports; ``../shared/reference/perf-anchors.md``). A slice is taken only when a vectorised scan
+finds every quote in it where RFC 4180 puts it; on a misplaced quote, a ragged row, a cell larger than a
+block or a byte that is not UTF-8 the exact parser (:mod:`csvprep.csvparse`) goes on from the end of the
+records already delivered, so consumers see one stream. Each batch is an Arrow table of string columns
+named by :func:`unique_keys` with the spreadsheet row number of each record (header = row 1, first record
+= row 2, counted in records; a blank line is a row of empty cells); malformed records are set aside as
 :class:`MalformedRow`.
 """
 
