@@ -122,3 +122,36 @@ def test_json_text_of_values_equals_json_dumps(values: list[str | None]) -> None
 
     got = _escaped(values).to_pylist()
     assert got == [json.dumps(v, ensure_ascii=False) for v in values]
+
+
+def test_the_command_process_gives_the_library_results(tmp_path: Path) -> None:
+    """The command runs without pandas loaded (:func:`csvprep.cli.run`); check and pack still give,
+    byte for byte, what the library gives in this process, which has pandas."""
+    from csvprep import datagen
+
+    path = tmp_path / "contacts.csv"
+    datagen.generate(path, 3000, seed=5, invalid_rate=0.05)
+    fields = f"{path}.fields.json"
+    cmd = [sys.executable, "-m", "csvprep.cli"]
+    job = ["-s", fields, "-m", "Contacts"]
+    proc = subprocess.run([*cmd, "check", str(path), *job, "-f", "json"], capture_output=True, text=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert json.loads(proc.stdout) == csvprep.check(path, schema=fields, module="Contacts").to_dict()
+    out = tmp_path / "cmd"
+    proc = subprocess.run([*cmd, "pack", str(path), *job, "--out", str(out)], capture_output=True, text=True)
+    lib = csvprep.pack(path, tmp_path / "lib", schema=fields, module="Contacts")
+    assert proc.returncode == lib.report.exit_code == 1 and "Traceback" not in proc.stderr, proc.stderr
+    made = sorted(p.name for p in out.iterdir())
+    assert made == sorted(p.name for p in lib.paths.out_dir.iterdir())
+    for name in made:
+        assert (out / name).read_bytes() == (lib.paths.out_dir / name).read_bytes(), name
+
+
+def test_the_command_process_does_not_load_pandas() -> None:
+    code = (
+        "import sys; from csvprep import cli; cli._without_pandas(); "
+        f"rc = cli.main(['check', {str(EXAMPLE)!r}, '-m', 'Contacts', '-q', '-f', 'json']); "
+        "print('pandas' in sys.modules, rc, file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.stderr.strip().endswith("False 1"), proc.stderr
