@@ -151,7 +151,9 @@ def _picklist_hint(allowed: tuple[str, ...]) -> Detail:
     return detail
 
 
-def _in_picklist(allowed: tuple[str, ...]) -> Ok:
+def in_or_empty(allowed: tuple[str, ...]) -> Ok:
+    """True where the cell is one of ``allowed`` (exactly) or empty; the picklist rule and the accept test
+    of picklist and boolean columns."""
     values = pa.array([*allowed, ""], pa.string())
 
     def ok(arr: pa.Array) -> np.ndarray:
@@ -411,10 +413,7 @@ def record_id_rules() -> list[Rule]:
 
 
 def required() -> Rule:
-    def ok(arr: pa.Array) -> np.ndarray:
-        return byte_lengths(arr) > 0
-
-    return Rule("required-empty", ok)
+    return Rule("required-empty", accept_required)
 
 
 # --- the table: data_type → rules ------------------------------------------------------------------
@@ -445,7 +444,7 @@ def _picklist(f: FieldSpec) -> list[Rule]:
     # Any value is accepted by Zoho; a new one is added to the org's picklist (K13): a warning.
     if not f.picklist:
         return []
-    return [Rule("new-picklist-value", _in_picklist(f.picklist), detail=_picklist_hint(f.picklist))]
+    return [Rule("new-picklist-value", in_or_empty(f.picklist), detail=_picklist_hint(f.picklist))]
 
 
 def _multiselect(f: FieldSpec) -> list[Rule]:
@@ -552,10 +551,10 @@ def accept_pattern(pattern: str, max_bytes: int | None = None) -> Accept:
     A cell of at most ``max_bytes`` bytes has at most that many characters, so the byte bound is a
     sufficient test for a character limit.
     """
-    regex = f"^(?:{pattern})?$"
+    matches = fullmatch_or_empty(pattern)
 
     def accept(arr: pa.Array) -> np.ndarray:
-        ok = _np(pc.match_substring_regex(arr, regex))
+        ok = matches(arr)
         if max_bytes is not None:
             ok &= byte_lengths(arr) <= max_bytes
         return ok
@@ -597,15 +596,6 @@ def _accept_email(limit: int) -> Accept:
     return accept
 
 
-def _accept_in(values: tuple[str, ...]) -> Accept:
-    value_set = pa.array([*values, ""], pa.string())
-
-    def accept(arr: pa.Array) -> np.ndarray:
-        return _np(pc.is_in(arr, value_set=value_set))
-
-    return accept
-
-
 def _quote_re2(value: str) -> str | None:
     """A literal for an RE2 pattern (``\\Q...\\E``), or None when the value cannot be quoted so."""
     return None if "\\E" in value else f"\\Q{value}\\E"
@@ -639,7 +629,7 @@ ACCEPTS: dict[str, Callable[[FieldSpec], Accept | None]] = {
     "email": lambda f: _accept_email(f.max_length or 100),
     "phone": lambda f: accept_digits(f.max_length or 30, plus=True),
     "website": lambda f: accept_pattern(URL, f.max_length or 255),
-    "picklist": lambda f: _accept_in(f.picklist) if f.picklist else None,
+    "picklist": lambda f: in_or_empty(f.picklist) if f.picklist else None,
     "multiselectpicklist": lambda f: _accept_multi(f.picklist),
     "date": lambda f: accept_pattern(_SAFE_DATE),
     "datetime": lambda f: accept_pattern(rf"{_SAFE_DATE}T{TIME}{OFFSET}"),
@@ -648,7 +638,7 @@ ACCEPTS: dict[str, Callable[[FieldSpec], Accept | None]] = {
     "currency": lambda f: _accept_number(f, whole=False),
     "double": lambda f: _accept_number(f, whole=False),
     "percent": lambda f: _accept_number(f, whole=False),
-    "boolean": lambda f: _accept_in(("true", "false", "TRUE", "FALSE", "True", "False")),
+    "boolean": lambda f: in_or_empty(("true", "false", "TRUE", "FALSE", "True", "False")),
     "lookup": lambda f: accept_record_id(),
     "ownerlookup": lambda f: accept_record_id(),
 }
