@@ -125,7 +125,8 @@ def _ranges(rows: np.ndarray) -> tuple[tuple[int, int], ...]:
     return tuple((int(rows[s]), int(rows[e])) for s, e in zip(starts, ends, strict=True))
 
 
-def _csv_line(cells: Sequence[str]) -> bytes:
+def csv_line(cells: Sequence[object]) -> bytes:
+    """One CSV record (the ``csv`` module's minimal quoting, CRLF), UTF-8."""
     buf = io.StringIO()
     csv.writer(buf, lineterminator=EOL).writerow(cells)
     return buf.getvalue().encode("utf-8")
@@ -273,7 +274,7 @@ class Batcher:
         for name, cs in zip(self._names(number), self.sets, strict=True):
             s = ZipStream(self.out / f"{name}.zip", f"{name}.csv", self.level, self.budget)
             streams.append(s)
-            a = s.attempt(_csv_line(cs.header), self.limit)
+            a = s.attempt(csv_line(cs.header), self.limit)
             if not s.fits(a, self.limit):
                 for t in streams:
                     t.abandon()

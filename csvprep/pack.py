@@ -42,7 +42,7 @@ from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
 from csvprep.errors import UsageError
 from csvprep.jobspec import ColumnSet, column_sets, describe_sets
 from csvprep.reader import open_table
-from csvprep.rejects import Rejects, reason
+from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
 from csvprep.schema import ModuleSchema, shipped_modules
 
@@ -195,10 +195,8 @@ def pack(
     try:
         builder = ReportBuilder(keep=keep)
         builder.add_file_issues(p.file_issues)
-        file_reasons = [
-            reason(i.code, i.column, i.message) for i in p.file_issues if i.severity == Severity.ERROR
-        ]
-        rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_reasons)
+        file_errors = [i for i in p.file_issues if i.severity == Severity.ERROR]
+        rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_errors)
         keys = [c.key for c in p.mapped]
         rows_in = 0
         for judged in judge(table.batches, Validator(p), len(table.header)):

@@ -12,7 +12,6 @@ quoted where needed, as the batches are); the rare malformed row by the ``csv`` 
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,33 +21,38 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from csvprep.batches import CSV_OPTIONS, EOL
+from csvprep.batches import CSV_OPTIONS, csv_line
 from csvprep.codes import Severity
 from csvprep.engine import RESERVED_COLUMNS, Judged
+from csvprep.report import Issue
 
 
-def reason(code: str, column: str | None, message: str) -> str:
-    return f"{code} ({column}): {message}" if column is not None else f"{code}: {message}"
+def reasons(code: pa.Array, column: pa.Array, message: pa.Array) -> pa.Array:
+    """``code (column): message`` for each error, or ``code: message`` when it has no column."""
+    return pc.if_else(
+        pc.is_null(column),
+        pc.binary_join_element_wise(code, ": ", message, ""),
+        pc.binary_join_element_wise(code, " (", column, "): ", message, ""),
+    )
 
 
 class Rejects:
     """``rejects.csv``: ``_csvprep_row``, ``_csvprep_errors``, then the input's own columns, as they came."""
 
     def __init__(
-        self, path: Path, header: Sequence[str], keys: Sequence[str], file_reasons: Sequence[str]
+        self, path: Path, header: Sequence[str], keys: Sequence[str], file_errors: Sequence[Issue]
     ) -> None:
         self.positions = [i for i, h in enumerate(header) if h not in RESERVED_COLUMNS]
         self.reserved = {i for i, h in enumerate(header) if h in RESERVED_COLUMNS}
         self.keys = [keys[i] for i in self.positions]
-        self.file_reasons = list(file_reasons)
+        self.file_reasons = reasons(
+            pa.array([i.code for i in file_errors], pa.string()),
+            pa.array([i.column for i in file_errors], pa.string()),
+            pa.array([i.message for i in file_errors], pa.string()),
+        ).to_pylist()
         self.fh = open(path, "wb")  # noqa: SIM115 - closed by close()
-        self._line([*RESERVED_COLUMNS, *(header[i] for i in self.positions)])
+        self.fh.write(csv_line([*RESERVED_COLUMNS, *(header[i] for i in self.positions)]))
         self.rows = 0
-
-    def _line(self, cells: Sequence[object]) -> None:
-        buf = io.StringIO()
-        csv.writer(buf, lineterminator=EOL).writerow(cells)
-        self.fh.write(buf.getvalue().encode("utf-8"))
 
     def write(self, judged: Judged, rows: np.ndarray) -> None:
         """Write the batch's rows with these numbers (well-formed or malformed), in row order."""
@@ -76,7 +80,7 @@ class Rejects:
                 for i in range(a, b):
                     fields = malformed[int(rows[i])].fields
                     cells = [f for j, f in enumerate(fields) if j not in self.reserved]
-                    self._line([int(rows[i]), why[i].as_py(), *cells])
+                    self.fh.write(csv_line([int(rows[i]), why[i].as_py(), *cells]))
         self.rows += len(rows)
 
     def _reasons(self, judged: Judged, rows: np.ndarray) -> pa.Array:
@@ -93,11 +97,7 @@ class Rejects:
             code = pa.array(issues.codes[at].tolist(), pa.string())
             col = pa.array(issues.columns[at].tolist(), pa.string())
             msg = pa.array(np.asarray(issues.messages, dtype=object)[at].tolist(), pa.string())
-            text = pc.if_else(
-                pc.is_null(col),
-                pc.binary_join_element_wise(code, ": ", msg, ""),
-                pc.binary_join_element_wise(code, " (", col, "): ", msg, ""),
-            )
+            text = reasons(code, col, msg)
             r = issues.rows[at]
             starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])
             offsets = pa.array(np.r_[starts, len(r)].astype(np.int32))
