@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import hashlib
 import io
 import json
 import os
@@ -130,14 +129,6 @@ def csv_line(cells: Sequence[object]) -> bytes:
     buf = io.StringIO()
     csv.writer(buf, lineterminator=EOL).writerow(cells)
     return buf.getvalue().encode("utf-8")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _row_bytes(table: pa.Table) -> np.ndarray:

@@ -35,7 +35,6 @@ from csvprep.batches import (
     PackedBatch,
     dump_json,
     iter_zip_rows,
-    sha256_file,
 )
 from csvprep.codes import Severity
 from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
@@ -45,6 +44,7 @@ from csvprep.reader import open_table
 from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
 from csvprep.schema import ModuleSchema, shipped_modules
+from csvprep.zipstream import sha256_file
 
 __all__ = ["PackResult", "PackTotals", "iter_zip_rows", "pack"]
 

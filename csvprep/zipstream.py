@@ -35,6 +35,14 @@ from typing import BinaryIO, Protocol, cast
 from zlib_ng import zlib_ng as zlib
 
 
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 class _Compressor(Protocol):
     # zlib-ng's stub omits copy(), which its Compress object has (as zlib's does).
     def compress(self, data: bytes, /) -> bytes: ...
@@ -217,11 +225,7 @@ class ZipStream:
         self.fh.seek(0)
         self.fh.write(_LOCAL.pack(0x04034B50, *common, 0) + self._name)
         self.fh.close()
-        h = hashlib.sha256()
-        with open(self.path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        return self.raw, size, h.hexdigest()
+        return self.raw, size, sha256_file(self.path)
 
     def abandon(self) -> None:
         """Close the file without finishing it (the run failed; the temporary directory goes)."""
