@@ -511,32 +511,28 @@ class Validator:
         values = found.values
         extra = found.extra
         special = {1000: "empty-key", 1001: "duplicate-key", 1002: "duplicate-value"}
-        code_arr = np.empty(len(keys), dtype=object)
-        col_arr = np.empty(len(keys), dtype=object)
+        casefold = self._casefold
+        # One group per (column, rule): its code and column are set once, and its messages are rendered
+        # once per distinct bad value (N/A, 1e10, yes... repeat), found by Arrow's dictionary encoding.
         ids: dict[str, int] = {}
         key_ids = np.fromiter((ids.setdefault(k, len(ids)) for k in keys.tolist()), np.int64, len(keys))
-        for k, i in ids.items():
-            at = np.flatnonzero(key_ids == i)
-            r = rule_idx[at]
-            names = np.array([x.code for x in rules.get(k, ())] + [""], dtype=object)
-            code_arr[at] = names[np.where(r < 1000, r, len(names) - 1)]
-            for n, name in special.items():
-                code_arr[at[r == n]] = name
+        groups, inverse = np.unique(key_ids * 2048 + rule_idx, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.searchsorted(inverse[order], np.arange(len(groups) + 1))
+        names = list(ids)
+        parts = [
+            (order[bounds[gi] : bounds[gi + 1]], names[g // 2048], g % 2048)
+            for gi, g in enumerate(groups.tolist())
+        ]
+        code_arr = np.empty(len(keys), dtype=object)
+        col_arr = np.empty(len(keys), dtype=object)
+        for at, k, r in parts:
+            code_arr[at] = special[r] if r >= 1000 else rules[k][r].code
             col_arr[at] = header[k]
-
-        casefold = self._casefold
 
         def render_all() -> list[str]:
             out = np.empty(len(keys), dtype=object)
-            # One group per (column, rule); within it, each distinct bad value is rendered once (N/A, 1e10,
-            # yes... repeat), found by Arrow's dictionary encoding rather than a Python loop per issue.
-            groups, inverse = np.unique(key_ids * 2048 + rule_idx, return_inverse=True)
-            order = np.argsort(inverse, kind="stable")
-            bounds = np.searchsorted(inverse[order], np.arange(len(groups) + 1))
-            names = list(ids)
-            for gi, g in enumerate(groups.tolist()):
-                at = order[bounds[gi] : bounds[gi + 1]]
-                k, r = names[g // 2048], g % 2048
+            for at, k, r in parts:
                 if r >= 1000:
                     c = codes.get(special[r])
                     case = " (compared ignoring case)" if r != 1000 and k in casefold else ""
