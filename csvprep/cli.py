@@ -19,6 +19,7 @@ import click
 from csvprep import api, codes
 from csvprep.engine import OPERATIONS
 from csvprep.errors import CsvprepError
+from csvprep.pack import MAX_ROWS, MAX_ZIP_BYTES
 from csvprep.pack import pack as pack_files
 from csvprep.report import CsvWriter, IssueSink, JsonWriter
 from csvprep.schema import shipped_modules
@@ -71,7 +72,7 @@ def _progress(quiet: bool, size: int | None, label: str) -> AbstractContextManag
         return nullcontext(None)
     from csvprep.terminal import progress_bar
 
-    return progress_bar(True, size, label)
+    return progress_bar(size, label)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -197,15 +198,15 @@ def run_check(
 )
 @click.option(
     "--max-rows",
-    type=click.IntRange(1, 25_000),
-    default=25_000,
+    type=click.IntRange(1, MAX_ROWS),
+    default=MAX_ROWS,
     show_default=True,
     help="Records per batch (Zoho: at most 25,000).",
 )
 @click.option(
     "--max-zip-bytes",
-    type=click.IntRange(1, 26_214_400),
-    default=26_214_400,
+    type=click.IntRange(1, MAX_ZIP_BYTES),
+    default=MAX_ZIP_BYTES,
     show_default=True,
     help="Size limit of each ZIP (Zoho: 25 MB compressed).",
 )
@@ -301,8 +302,7 @@ def _without_pandas() -> None:
     measured 3.91 s / 6.16 CPU-s against 4.81 s / 7.40 CPU-s, 33 MB less memory, and the same bytes out.
     Only the command's own process does this (:func:`run`; not :func:`main`, which programs and tests
     call): ``import csvprep`` never touches the import system, and a process that already has pandas is
-    left alone. (DataFrame inputs and the pandera path are library
-    features; no command reaches them.)
+    left alone. (DataFrame inputs and the pandera path are library features; no command reaches them.)
     """
     if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
         sys.meta_path.insert(0, _NoPandas())

@@ -74,11 +74,8 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
 
 
 @contextmanager
-def progress_bar(enabled: bool, total_bytes: int | None, label: str) -> Iterator[object]:
-    """A progress callback (rows, bytes) drawn on stderr, or None when disabled."""
-    if not enabled:
-        yield None
-        return
+def progress_bar(total_bytes: int | None, label: str) -> Iterator[object]:
+    """A progress callback (rows, bytes) drawn on stderr."""
     bar = Progress(
         TextColumn(f"[bold]{label}[/bold]"),
         BarColumn(),
