@@ -13,7 +13,6 @@ by bisection to the rows that fit, and the batch closes there; a batch also clos
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import os
@@ -146,6 +145,25 @@ class _OpenBatch:
         self.row_parts: list[np.ndarray] = []
 
 
+@dataclass(frozen=True, slots=True)
+class _Closing:
+    """A closed batch whose ZIPs may still be deflating on their threads."""
+
+    number: int
+    rows: int
+    source_rows: tuple[tuple[int, int], ...]
+    files: list[tuple[str, str, str, int]]
+    """Each file's zip, job, csv and column count."""
+    futures: list[Future[tuple[int, int, str]]]
+    """Each ZIP's (CSV bytes, ZIP bytes, sha256) once it is written."""
+
+    def result(self) -> PackedBatch:
+        done = zip(self.files, self.futures, strict=True)
+        return PackedBatch(
+            self.number, self.rows, self.source_rows, tuple(PackedFile(*f, *fut.result()) for f, fut in done)
+        )
+
+
 class Batcher:
     """Takes good rows in order and cuts them into batches that keep both limits."""
 
@@ -157,8 +175,8 @@ class Batcher:
         self.stem = re.sub(r"[^A-Za-z0-9_.-]", "_", plan.job.schema.module) or "Module"
         self.pending: list[tuple[pa.Table, np.ndarray, np.ndarray]] = []
         self.open: _OpenBatch | None = None
-        self.closing: list[tuple[PackedBatch, list[Future[tuple[int, int, str]]]]] = []
-        """Closed batches whose ZIPs may still be deflating: files filled in by :meth:`finish`."""
+        self.closing: list[_Closing] = []
+        """Closed batches, in order; their ZIPs may still be deflating."""
         self.budget = Budget(DEFLATE_BUDGET)
         self.rows = 0
 
@@ -172,21 +190,14 @@ class Batcher:
         self._drain(final=True)
         if self.open is not None:
             self._close()
-        done = []
-        for batch, futures in self.closing:
-            files = []
-            for f, fut in zip(batch.files, futures, strict=True):
-                raw, size, digest = fut.result()
-                files.append(dataclasses.replace(f, csv_bytes=raw, zip_bytes=size, zip_sha256=digest))
-            done.append(dataclasses.replace(batch, files=tuple(files)))
-        return done
+        return [c.result() for c in self.closing]
 
     def abandon(self) -> None:
         if self.open is not None:
             for s in self.open.streams:
                 s.abandon()
-        for _, futures in self.closing:
-            wait(futures)  # their files are closed before the directory goes
+        for c in self.closing:
+            wait(c.futures)  # their files are closed before the directory goes
 
     def _drain(self, final: bool) -> None:
         if not self.pending:
@@ -279,7 +290,7 @@ class Batcher:
         self.open = None
         rows = np.concatenate(ob.row_parts)
         ranges = _ranges(rows)
-        files, futures = [], []
+        files, futures = [], []  # files: the PackedFile fields known now; the ZIP's follow from its future
         for i, (name, s, cs) in enumerate(zip(self._names(ob.number), ob.streams, self.sets, strict=True)):
             futures.append(s.close())
             zip_path = self.out / f"{name}.zip"
@@ -294,19 +305,9 @@ class Batcher:
                 note["column_set"] = f"{i + 1} of {len(self.sets)}"
             request = job_request(self.plan, cs, zip_path.name, note)
             (self.out / f"{name}.job.json").write_text(dump_json(request), encoding="utf-8")
-            files.append(
-                PackedFile(
-                    zip_path.name,
-                    f"{name}.job.json",
-                    f"{name}.csv",
-                    len(cs.columns),
-                    -1,
-                    -1,
-                    "",  # sizes and checksum: when the ZIP is done (finish)
-                )
-            )
+            files.append((zip_path.name, f"{name}.job.json", f"{name}.csv", len(cs.columns)))
         self.rows += ob.rows
-        self.closing.append((PackedBatch(ob.number, ob.rows, ranges, tuple(files)), futures))
+        self.closing.append(_Closing(ob.number, ob.rows, ranges, files, futures))
 
 
 def iter_zip_rows(path: str | os.PathLike[str]) -> Iterator[list[str]]:
