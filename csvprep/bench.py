@@ -197,23 +197,49 @@ def _hwm_mb(pid: int) -> float | None:
     return None
 
 
+def _descendants(pid: int) -> list[int]:
+    """The processes started by ``pid`` and by them, while they run (Linux ``/proc``)."""
+    out: list[int] = []
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            tasks = os.listdir(f"/proc/{p}/task")
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                with open(f"/proc/{p}/task/{t}/children", encoding="ascii") as f:
+                    kids = [int(c) for c in f.read().split()]
+            except OSError:
+                continue
+            out.extend(kids)
+            todo.extend(kids)
+    return out
+
+
 def run_child(argv: Sequence[str], cwd: str | None = None) -> Run:
-    """Run ``argv`` to completion; measure its wall time and its own peak RSS.
+    """Run ``argv`` to completion; measure its wall time and the peak RSS of its process tree.
 
     ``ru_maxrss`` from ``wait4`` would count the image this (large) process had when it forked the
     child, so on Linux the child's ``VmHWM`` is read until it exits (it only grows; it resets at exec).
+    Processes the child starts (csvprep's email-validator worker) add their own peaks: the sum of the
+    peaks is an upper bound of the tree's peak.
     """
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(list(argv), stdout=out, stderr=err, stdin=subprocess.DEVNULL, cwd=cwd)
-        peak = [0.0]
+        peaks: dict[int, float] = {}
         done = threading.Event()
 
         def watch() -> None:
             while not done.is_set():
-                hwm = _hwm_mb(proc.pid)
-                if hwm is not None:
-                    peak[0] = max(peak[0], hwm)
+                for pid in [proc.pid, *_descendants(proc.pid)]:
+                    hwm = _hwm_mb(pid)
+                    if hwm is not None:
+                        # the latest reading: VmHWM only grows after exec, and before it (vfork) a
+                        # new child shows its parent's
+                        peaks[pid] = hwm
                 done.wait(0.01)
 
         watcher = threading.Thread(target=watch, daemon=True)
@@ -229,7 +255,7 @@ def run_child(argv: Sequence[str], cwd: str | None = None) -> Run:
         if proc.returncode not in (0, 1):
             tail = err.read().decode("utf-8", "replace").strip().splitlines()[-3:]
             raise RuntimeError(f"{' '.join(argv[:3])} failed ({proc.returncode}): {' | '.join(tail)}")
-    rss = peak[0] if peak[0] else usage.ru_maxrss / 1024
+    rss = sum(peaks.values()) if peaks.get(proc.pid) else usage.ru_maxrss / 1024
     return Run(wall, rss, proc.returncode, text)
 
 

@@ -375,13 +375,23 @@ class Validator:
         return self._batch(self._first_per_cell(parts))
 
     def _suspects(self, arr: pa_arrow.Array, key: str) -> tuple[np.ndarray, int]:
-        """Cells the accept pass cannot clear, and how many leading rules surely pass (the control rule)."""
+        """Cells the accept pass cannot clear, and how many leading rules surely pass (the control rule).
+
+        Rules with an expensive judge (email-validator) get the suspects to prefetch its verdicts.
+        """
         accept = self._accepts[key]
         if accept is None:
-            return np.ones(len(arr), dtype=bool), 0
-        if has_control(arr):
-            return ~accept(arr) | ~self._rules[key][0].ok(arr), 0
-        return ~accept(arr), 1  # the control rule (first, see _column_accept) passes every cell
+            suspect, skip = np.ones(len(arr), dtype=bool), 0
+        elif has_control(arr):
+            suspect, skip = ~accept(arr) | ~self._rules[key][0].ok(arr), 0
+        else:
+            suspect, skip = ~accept(arr), 1  # the control rule (first, see _column_accept) passes every cell
+        prefetch = [r.prefetch for r in self._rules[key] if r.prefetch is not None]
+        if prefetch and suspect.any():
+            cells = arr.filter(pa_arrow.array(suspect))
+            for warm in prefetch:
+                warm(cells)
+        return suspect, skip
 
     @staticmethod
     def _column_failures(

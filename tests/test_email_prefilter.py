@@ -9,8 +9,24 @@ from hypothesis import strategies as st
 from csvprep.rules import _email_ok, email_verdict
 
 local_chars = st.sampled_from([*"abcxyzABC0189.-_+!#$%&'*/=?^`{|}~", "..", "é", " ", "@"])
-domain_chars = st.sampled_from([*"abcxyz019-.", "xn--", "--", "é", "_"])
-tlds = st.sampled_from(["com", "io", "co.uk", "test", "local", "c", "c1", "museum", "onion", "x" * 30])
+domain_chars = st.sampled_from([*"abcxyz019-.", "xn--", "XN--", "--", "é", "_", "a" * 30, "b" * 63, "c" * 64])
+tlds = st.sampled_from(
+    [
+        "com",
+        "io",
+        "co.uk",
+        "test",
+        "TEST",
+        "local",
+        "Localhost",
+        "c",
+        "c1",
+        "museum",
+        "onion",
+        "x" * 24,
+        "x" * 30,
+    ]
+)
 
 
 @st.composite
@@ -20,8 +36,28 @@ def addresses(draw: st.DrawFn) -> str:
     return f"{local}@{domain}.{draw(tlds)}"
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(st.lists(addresses(), min_size=1, max_size=20))
 def test_prefilter_agrees_with_email_validator(values: list[str]) -> None:
+    got = _email_ok(pa.array(values, pa.string())).tolist()
+    assert got == [email_verdict(v) is None for v in values]
+
+
+def test_lengths_around_the_sure_limit() -> None:
+    """Addresses just under and over SURE_EMAIL_BYTES, local parts of 64 and 65, labels of 63 and 64."""
+    values = [
+        "a" * 64 + "@b.co",
+        "a" * 65 + "@b.co",
+        "a@" + "b" * 63 + ".co",
+        "a@" + "b" * 64 + ".co",
+        "a@" + "b" * 61 + ".com",
+        "a" * 60 + "@bb.com",
+        "a" * 61 + "@bb.com",
+        "a@b-c.com",
+        "a@b--c.com",
+        "a@-bc.com",
+        "a@bc-.com",
+        "xn--a@example.com",
+    ]
     got = _email_ok(pa.array(values, pa.string())).tolist()
     assert got == [email_verdict(v) is None for v in values]

@@ -1,0 +1,158 @@
+"""email-validator's verdicts on addresses: memoised, and judged in bulk by a worker process.
+
+email-validator decides every address the strict pattern of :mod:`csvprep.rules` cannot clear. It is pure
+Python, ~28 µs an address: at 1M rows with 1% bad emails its ~10k calls held this process's GIL for
+~0.5 s, on the thread every batch waits for. So :func:`prefetch` (called one batch ahead, on the reader's
+thread) hands a batch's doubtful addresses to a worker process running this same file, which judges them on
+the other core, and memoises the answers for :func:`verdict`. The worker is started on the first large
+request and lives as long as this process (it exits when its stdin closes); if it cannot start or dies,
+the addresses are judged here. Run as a script, this module is the worker: it imports nothing of csvprep.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import itertools
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from typing import IO
+
+from email_validator import EmailNotValidError, validate_email
+
+MEMO_SIZE = 8192
+"""Verdicts kept: two batches' doubtful addresses (~600 each at 1% bad cells) with room to spare; a memo
+that grew with the file would hold ~20 MB at 10M rows (issue #5)."""
+
+WORKER_MIN = 64
+"""Fewer doubtful addresses than this are judged here: not worth a process for a small file."""
+
+
+def judge(value: str) -> str | None:
+    """None when email-validator accepts the address (syntax only, no DNS), else its reason."""
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as e:
+        return str(e).rstrip(".")
+    return None
+
+
+class _Worker:
+    """A child process that answers one JSON line of addresses with one JSON line of verdicts."""
+
+    def __init__(self) -> None:
+        # -P: the worker's own folder (csvprep/) must not shadow modules of the standard library.
+        self._proc = subprocess.Popen(
+            [sys.executable, "-P", __file__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            encoding="utf-8",
+        )
+        self._lock = threading.Lock()
+
+    def ask(self, values: Sequence[str]) -> list[str | None] | None:
+        """The verdicts of ``values``, or None when the worker is gone."""
+        stdin, stdout = self._proc.stdin, self._proc.stdout
+        assert stdin is not None and stdout is not None
+        with self._lock:
+            try:
+                stdin.write(json.dumps(list(values)) + "\n")
+                stdin.flush()
+                line = stdout.readline()
+            except (OSError, ValueError):
+                return None
+        if not line:
+            return None
+        answer: list[str | None] = json.loads(line)
+        return answer if len(answer) == len(values) else None
+
+    def close(self) -> None:
+        if self._proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self._proc.stdin.close()
+        try:
+            self._proc.wait(timeout=2)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+
+
+class Verdicts:
+    """A bounded memo of verdicts, filled here or by a worker process.
+
+    It holds at most ``size`` verdicts, the newest; a single request larger than that is kept whole.
+    """
+
+    def __init__(self, size: int = MEMO_SIZE, worker_min: int = WORKER_MIN) -> None:
+        self._memo: dict[str, str | None] = {}
+        self._size = size
+        self._worker_min = worker_min
+        self._worker: _Worker | None = None
+        self._broken = False
+        self._lock = threading.Lock()
+
+    def verdict(self, value: str) -> str | None:
+        """email-validator's verdict on one address (memoised)."""
+        try:
+            return self._memo[value]
+        except KeyError:
+            pass
+        answer = judge(value)
+        self._remember({value: answer})
+        return answer
+
+    def prefetch(self, values: Sequence[str]) -> None:
+        """Judge the addresses not memoised yet, in the worker process when there are enough of them."""
+        todo = list(dict.fromkeys(v for v in values if v not in self._memo))
+        if not todo:
+            return
+        answers = self._ask_worker(todo) if len(todo) >= self._worker_min else None
+        if answers is None:
+            answers = [judge(v) for v in todo]
+        self._remember(dict(zip(todo, answers, strict=True)))
+
+    def _ask_worker(self, values: Sequence[str]) -> list[str | None] | None:
+        with self._lock:
+            if self._broken:
+                return None
+            if self._worker is None:
+                try:
+                    self._worker = _Worker()
+                except OSError:
+                    self._broken = True
+                    return None
+                atexit.register(self.close)
+            worker = self._worker
+        answers = worker.ask(values)
+        if answers is None:
+            with self._lock:
+                self._broken = True
+        return answers
+
+    def _remember(self, answers: dict[str, str | None]) -> None:
+        with self._lock:
+            over = len(self._memo) + len(answers) - self._size
+            if over > 0:  # the oldest go: the batch being judged was prefetched after them
+                for old in list(itertools.islice(self._memo, over)):
+                    del self._memo[old]
+            self._memo.update(answers)
+
+    def close(self) -> None:
+        """Stop the worker process (it also stops by itself when this process ends)."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.close()
+
+
+def _serve(lines: IO[str], out: IO[str]) -> None:
+    for line in lines:
+        out.write(json.dumps([judge(v) for v in json.loads(line)]) + "\n")
+        out.flush()
+
+
+if __name__ == "__main__":
+    _serve(sys.stdin, sys.stdout)

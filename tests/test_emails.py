@@ -1,0 +1,118 @@
+"""email-validator's verdicts: the worker process answers exactly as this process would, and its failures
+fall back to judging here without losing an answer."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from csvprep import emails
+from csvprep.engine import Job, Validator, plan
+from csvprep.reader import Batch
+from csvprep.schema import shipped_schema
+
+TRICKY = [
+    "ana@example.com",
+    "@example.com",
+    "ana@@example.com",
+    "ana..b@example.com",
+    "ana b@example.com",
+    '"ana b"@example.com',
+    "ana@example",
+    "ana@exam_ple.com",
+    "josé@exemple.fr",
+    "ana@xn--bcher-kva.example",
+    "ana@bücher.example",
+    "ana@example.test",
+    "a" * 65 + "@example.com",
+    "line\nbreak@example.com",
+    "tab\t@example.com",
+    "ana@example.com.",
+    "",
+    "\u00a0ana@example.com",
+    "ana@[192.168.0.1]",
+    "😀@example.com",
+]
+
+
+def test_worker_answers_as_this_process() -> None:
+    v = emails.Verdicts(worker_min=1)
+    try:
+        v.prefetch(TRICKY)
+        assert v._worker is not None and not v._broken  # the worker did answer
+        assert [v.verdict(x) for x in TRICKY] == [emails.judge(x) for x in TRICKY]
+    finally:
+        v.close()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(min_size=0, max_size=40), min_size=1, max_size=30))
+def test_worker_round_trips_any_text(values: list[str]) -> None:
+    v = emails.Verdicts(worker_min=1)
+    try:
+        v.prefetch(values)
+        assert not v._broken
+        assert [v.verdict(x) for x in values] == [emails.judge(x) for x in values]
+    finally:
+        v.close()
+
+
+def test_worker_that_cannot_start_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(emails.sys, "executable", "/nonexistent/python")
+    v = emails.Verdicts(worker_min=1)
+    v.prefetch(TRICKY)
+    assert v._broken and v._worker is None
+    assert [v.verdict(x) for x in TRICKY] == [emails.judge(x) for x in TRICKY]
+
+
+def test_worker_that_dies_falls_back() -> None:
+    v = emails.Verdicts(worker_min=1)
+    try:
+        v.prefetch(TRICKY[:3])
+        assert v._worker is not None
+        v._worker._proc.kill()
+        v._worker._proc.wait()
+        v.prefetch(TRICKY[3:])
+        assert v._broken
+        assert [v.verdict(x) for x in TRICKY] == [emails.judge(x) for x in TRICKY]
+    finally:
+        v.close()
+
+
+def test_small_requests_stay_in_process() -> None:
+    v = emails.Verdicts(worker_min=64)
+    v.prefetch(TRICKY)
+    assert v._worker is None
+    assert [v.verdict(x) for x in TRICKY] == [emails.judge(x) for x in TRICKY]
+
+
+def test_memo_is_bounded_and_keeps_the_newest() -> None:
+    v = emails.Verdicts(size=8, worker_min=1000)
+    v.prefetch([f"u{i}@example.com" for i in range(6)])
+    v.prefetch([f"u{i}@example.com" for i in range(6, 12)])
+    assert list(v._memo) == [f"u{i}@example.com" for i in range(4, 12)]
+    # One request larger than the memo is kept whole: its batch is about to ask for every verdict.
+    v.prefetch([f"w{i}@example.com" for i in range(20)])
+    assert len(v._memo) == 20
+    v.prefetch(["new@example.com"])
+    assert list(v._memo) == [*(f"w{i}@example.com" for i in range(13, 20)), "new@example.com"]
+
+
+def test_prefetch_runs_with_the_accept_passes_and_changes_no_verdict() -> None:
+    """Validator.suspects hands the email column's suspects to the rule's prefetch; validate then finds
+    the same issues as with every verdict judged on the spot."""
+    job = Job(schema=shipped_schema("Contacts"))
+    header = ["Last_Name", "Email"]
+    values = TRICKY * 5
+    table = pa.table({"Last_Name": ["x"] * len(values), "Email": values})
+    batch = Batch(table, pa.array(range(2, 2 + len(values))).to_numpy())
+    v = Validator(plan(header, job))
+    suspects = v.suspects(batch)
+    ahead = v.validate(batch, suspects)
+    fresh = Validator(plan(header, job)).validate_pandera(batch)
+    assert list(ahead.rows) == list(fresh.rows)
+    assert list(ahead.codes) == list(fresh.codes)
+    assert list(ahead.messages) == list(fresh.messages)
+    assert "invalid-email" in set(ahead.codes)
