@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 from csvprep import codes
 from csvprep.codes import Severity
 from csvprep.errors import UsageError
-from csvprep.keyset import SeenKeys
+from csvprep.keyset import SeenKeys, hash_strings
 from csvprep.reader import Batch, MalformedRow, unique_keys
 from csvprep.report import Issue, IssueBatch
 from csvprep.rules import (
@@ -273,11 +273,7 @@ def _with_required(f: FieldSpec, job: Job, rules: Sequence[Rule]) -> list[Rule]:
 
 
 def _hash(arr: pa_arrow.Array, casefold: bool) -> np.ndarray:
-    # Python's own str hash (64-bit SipHash, salted per process: SeenKeys lives in one process) is twice
-    # as fast as pandas' hash_pandas_object on Arrow strings.
-    if casefold:
-        arr = pc.utf8_lower(arr)
-    return np.fromiter(map(hash, arr.to_pylist()), dtype=np.int64, count=len(arr))
+    return hash_strings(pc.utf8_lower(arr) if casefold else arr)
 
 
 # --- validation ------------------------------------------------------------------------------------------
