@@ -21,8 +21,6 @@ import threading
 from collections.abc import Sequence
 from typing import IO
 
-from email_validator import EmailNotValidError, validate_email
-
 MEMO_SIZE = 8192
 """Verdicts kept: two batches' doubtful addresses (~600 each at 1% bad cells) with room to spare; a memo
 that grew with the file would hold ~20 MB at 10M rows (issue #5)."""
@@ -33,6 +31,9 @@ WORKER_MIN = 64
 
 def judge(value: str) -> str | None:
     """None when email-validator accepts the address (syntax only, no DNS), else its reason."""
+    # Imported here: this process needs it only for the rare address the worker did not judge (~40 ms).
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as e:

@@ -13,8 +13,6 @@ import codecs
 from dataclasses import dataclass
 from typing import IO
 
-import charset_normalizer
-
 from csvprep.errors import InputError
 
 SAMPLE_BYTES = 1 << 20
@@ -140,6 +138,8 @@ def _legacy(head: bytes, name: str) -> Encoding:
     all give the same text as Windows-1252 (then named cp1252, what Excel on Western Windows writes).
     Otherwise the encoding cannot be decided and the user is asked for ``--encoding``.
     """
+    import charset_normalizer  # only for files that are not UTF-8: off the start-up path
+
     matches = list(charset_normalizer.from_bytes(head))
     try:
         as_1252: str | None = head.decode("cp1252")

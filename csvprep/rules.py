@@ -24,7 +24,6 @@ from types import MappingProxyType
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from dateutil import parser as dateparser
 
 from csvprep import emails
 from csvprep.schema import FieldSpec
@@ -273,6 +272,8 @@ def _numeric_readings(v: str) -> set[date] | None:
 
 def _date_hint(value: str) -> Mapping[str, object]:
     """Suggest the ISO form of a loose date when dateutil reads it one way only."""
+    from dateutil import parser as dateparser  # only for messages of bad dates: off the start-up path
+
     v = value.strip()
     fast = _numeric_readings(v)
     readings = fast if fast is not None else set()
