@@ -40,8 +40,10 @@ TRICKY = [
 def test_worker_answers_as_this_process() -> None:
     v = emails.Verdicts(worker_min=1)
     try:
+        v.prefetch(["first@example.com"])  # judged here while the worker boots
+        assert v._worker is not None and v._worker.answered == 0
         v.prefetch(TRICKY)
-        assert v._worker is not None and not v._broken  # the worker did answer
+        assert v._worker.answered == len(TRICKY) and not v._broken
         assert [v.verdict(x) for x in TRICKY] == [emails.judge(x) for x in TRICKY]
     finally:
         v.close()
@@ -52,6 +54,7 @@ def test_worker_answers_as_this_process() -> None:
 def test_worker_round_trips_any_text(values: list[str]) -> None:
     v = emails.Verdicts(worker_min=1)
     try:
+        v.prefetch(["first@example.com"])
         v.prefetch(values)
         assert not v._broken
         assert [v.verdict(x) for x in values] == [emails.judge(x) for x in values]
@@ -70,11 +73,12 @@ def test_worker_that_cannot_start_falls_back(monkeypatch: pytest.MonkeyPatch) ->
 def test_worker_that_dies_falls_back() -> None:
     v = emails.Verdicts(worker_min=1)
     try:
-        v.prefetch(TRICKY[:3])
-        assert v._worker is not None
+        v.prefetch(TRICKY[:2])
+        v.prefetch(TRICKY[2:4])
+        assert v._worker is not None and v._worker.answered == 2
         v._worker._proc.kill()
         v._worker._proc.wait()
-        v.prefetch(TRICKY[3:])
+        v.prefetch(TRICKY[4:])
         assert v._broken
         assert [v.verdict(x) for x in TRICKY] == [emails.judge(x) for x in TRICKY]
     finally:
