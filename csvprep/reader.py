@@ -259,39 +259,49 @@ class _MisplacedQuote(Exception):
     """A slice's quotes are not all where RFC 4180 puts them: the exact parser takes over."""
 
 
-def _slice_ends(data: np.ndarray, target: int, window: int = 1 << 20) -> Iterator[int]:
-    """Offsets (relative to ``data``) that end a record, about ``target`` bytes apart.
+def _slice_ends(data: np.ndarray, target: int, fits: np.ndarray) -> Iterator[int]:
+    """Offsets (relative to ``data``) that end a record, about ``target`` bytes apart, for data whose
+    quotes are all well placed (:func:`quotes_well_placed`); raises :class:`_MisplacedQuote` at the first
+    slice where one is not.
 
-    Only for data whose quotes are well placed (:func:`quotes_well_placed`): there a line break ends a
-    record exactly when an even number of quotes precede it. The quote parity is carried from slice to
-    slice, so each byte is scanned once more.
+    There a line break ends a record exactly when an even number of quotes precede it. Each byte is
+    scanned for quotes once: the placement check of a slice gives the quote parity at its cut, and the
+    record end is looked for from there, in a window that grows only when a quoted cell spans it.
     """
-    n, pos, odd = len(data), 0, 0
+    n, pos = len(data), 0
     while pos < n:
         cut = min(pos + target, n)
+        odd = quotes_well_placed(data, fits, pos, cut)
+        if odd is None or (cut >= n and odd):
+            raise _MisplacedQuote
         if cut >= n:
             yield n
             return
-        odd = (odd + int(np.count_nonzero(data[pos:cut] == 0x22))) & 1
-        look = cut
-        while True:
-            w = data[look : look + window]
-            breaks = np.flatnonzero((w == 0x0A) | (w == 0x0D))
-            quotes = np.flatnonzero(w == 0x22)
-            outside = breaks[((np.searchsorted(quotes, breaks) + odd) & 1) == 0]
-            if len(outside):
-                end = look + int(outside[0]) + 1
-                if end < n and data[end - 1] == 0x0D and data[end] == 0x0A:
-                    end += 1
-                odd = (odd + int(np.count_nonzero(data[cut:end] == 0x22))) & 1
-                break
-            odd = (odd + len(quotes)) & 1
-            look += window
-            if look >= n:
-                end = n
-                break
+        end = _record_end_after(data, cut, odd)
+        if quotes_well_placed(data, fits, cut, end, odd) != 0:
+            raise _MisplacedQuote
         yield end
         pos = end
+
+
+def _record_end_after(data: np.ndarray, at: int, odd: int, window: int = 1 << 16) -> int:
+    """Just after the first line break at or after ``at`` outside quotes (``odd``: the parity at ``at``);
+    a CR LF pair counts as one break. The end of the data when there is none."""
+    n, look = len(data), at
+    while look < n:
+        w = data[look : look + window]
+        breaks = np.flatnonzero((w == 0x0A) | (w == 0x0D))
+        quotes = np.flatnonzero(w == 0x22)
+        outside = breaks[((np.searchsorted(quotes, breaks) + odd) & 1) == 0]
+        if len(outside):
+            end = look + int(outside[0]) + 1
+            if end < n and data[end - 1] == 0x0D and data[end] == 0x0A:
+                end += 1
+            return end
+        odd = (odd + len(quotes)) & 1
+        look += window
+        window *= 2
+    return n
 
 
 def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int]]:
@@ -319,12 +329,8 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
         quoted_strings_can_be_null=False,
     )
     pool = pa.default_memory_pool()
-    fits = quote_fits(src.delimiter)
     begin = 0
-    for end in _slice_ends(data, block_bytes):
-        parity = quotes_well_placed(data, fits, begin, end)
-        if parity is None or parity:
-            raise _MisplacedQuote
+    for end in _slice_ends(data, block_bytes, quote_fits(src.delimiter)):
         table = pcsv.read_csv(
             pa.BufferReader(whole[src.start + begin : src.start + end]),
             read_options=read,
