@@ -307,7 +307,9 @@ class Validator:
         self._casefold = {c.key for c, casefold in self._unique if casefold}
         self._accepts: dict[str, Accept | None] = {c.key: _column_accept(c) for c in checked}
         self._messages: dict[tuple[str, int, str], str] = {}
-        self._rank = {k: i for i, k in enumerate(sorted(c.key for c in plan.columns))}
+        # Columns are numbered in key order: found cells carry the number, which also sorts them.
+        self._by_rank = sorted(c.key for c in plan.columns)
+        self._rank = {k: i for i, k in enumerate(self._by_rank)}
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="csvprep-check")
 
     @functools.cached_property
@@ -365,7 +367,7 @@ class Validator:
             found = self._column_failures(s, self._rules[key], suspect, skip)
             if found is not None:
                 at, rule, value = found
-                parts.append(_Found.of(rows[at], key, rule, value))
+                parts.append(_Found.of(rows[at], self._rank[key], rule, value))
         for col, casefold in self._unique:
             parts.append(self._duplicates(batch, col, casefold))
         return self._batch(self._first_per_cell(parts))
@@ -422,7 +424,7 @@ class Validator:
                 if len(fc):
                     parts.append(_Found(
                         fc["index"].astype("int64").to_numpy(),
-                        fc["column"].astype(object).to_numpy(),
+                        fc["column"].map(self._rank).astype("int64").to_numpy(),
                         fc["check"].astype(str).str.partition(":")[0].astype("int64").to_numpy(),
                         fc["failure_case"].astype(object).to_numpy(),
                         np.full(len(fc), -1, dtype=np.int64),
@@ -438,16 +440,8 @@ class Validator:
         if not parts:
             return _Found.empty()
         rows = np.concatenate([p.rows for p in parts])
-        keys = np.concatenate([p.keys for p in parts])
+        rank = np.concatenate([p.columns for p in parts])
         rule = np.concatenate([p.rules for p in parts])
-        rank = np.concatenate(
-            [
-                np.full(len(p.rows), self._rank[p.keys[0]])
-                if p.single
-                else np.array([self._rank[k] for k in p.keys.tolist()])
-                for p in parts
-            ]
-        )
         order = np.lexsort((rule, rank, rows))
         r, k = rows[order], rank[order]
         keep = np.ones(len(order), dtype=bool)
@@ -455,24 +449,24 @@ class Validator:
         at = order[keep]
         values = np.concatenate([p.values for p in parts])
         extra = np.concatenate([p.extra for p in parts])
-        return _Found(rows[at], keys[at], rule[at], values[at], extra[at])
+        return _Found(rows[at], rank[at], rule[at], values[at], extra[at])
 
     def _duplicates(self, batch: Batch, col: Column, casefold: bool) -> _Found:
         arr = _single(batch.table.column(col.key))
         is_key = col.role == "key"
         empty = byte_lengths(arr) == 0
         rows = batch.rows
+        rank = self._rank[col.key]
         out = []
         if is_key and empty.any():
             n = int(empty.sum())
             out.append(
                 _Found(
                     rows[empty],
-                    _objects(n, col.key),
+                    np.full(n, rank),
                     np.full(n, 1000),
                     np.full(n, "", dtype=object),
                     np.full(n, -1),
-                    True,
                 )
             )
         full = ~empty
@@ -485,11 +479,10 @@ class Validator:
                 out.append(
                     _Found(
                         rows[full][dup],
-                        _objects(n, col.key),
+                        np.full(n, rank),
                         np.full(n, 1001 if is_key else 1002),
                         filled.filter(pa_arrow.array(dup)).to_numpy(zero_copy_only=False),
                         first[dup],
-                        True,
                     )
                 )
         if not out:
@@ -498,11 +491,10 @@ class Validator:
             return out[0]
         return _Found(
             np.concatenate([o.rows for o in out]),
-            np.concatenate([o.keys for o in out]),
+            np.concatenate([o.columns for o in out]),
             np.concatenate([o.rules for o in out]),
             np.concatenate([o.values for o in out]),
             np.concatenate([o.extra for o in out]),
-            True,
         )
 
     def _message(self, key: str, rule_index: int, value: str) -> str:
@@ -527,7 +519,7 @@ class Validator:
         rules = self._rules
         header = self._header
         job = self.job
-        keys = found.keys
+        ranks = found.columns
         rule_idx = found.rules
         values = found.values
         extra = found.extra
@@ -535,24 +527,22 @@ class Validator:
         casefold = self._casefold
         # One group per (column, rule): its code and column are set once, and its messages are rendered
         # once per distinct bad value (N/A, 1e10, yes... repeat), found by Arrow's dictionary encoding.
-        ids: dict[str, int] = {}
-        key_ids = np.fromiter((ids.setdefault(k, len(ids)) for k in keys.tolist()), np.int64, len(keys))
-        groups, inverse = np.unique(key_ids * 2048 + rule_idx, return_inverse=True)
+        groups, inverse = np.unique(ranks * 2048 + rule_idx, return_inverse=True)
         order = np.argsort(inverse, kind="stable")
         bounds = np.searchsorted(inverse[order], np.arange(len(groups) + 1))
-        names = list(ids)
+        names = self._by_rank
         parts = [
             (order[bounds[gi] : bounds[gi + 1]], names[g // 2048], g % 2048)
             for gi, g in enumerate(groups.tolist())
         ]
-        code_arr = np.empty(len(keys), dtype=object)
-        col_arr = np.empty(len(keys), dtype=object)
+        code_arr = np.empty(len(ranks), dtype=object)
+        col_arr = np.empty(len(ranks), dtype=object)
         for at, k, r in parts:
             code_arr[at] = special[r] if r >= 1000 else rules[k][r].code
             col_arr[at] = header[k]
 
         def render_all() -> list[str]:
-            out = np.empty(len(keys), dtype=object)
+            out = np.empty(len(ranks), dtype=object)
             for at, k, r in parts:
                 if r >= 1000:
                     c = codes.get(special[r])
@@ -585,36 +575,24 @@ class Validator:
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    """Failing cells of a batch, as columns: row, column key, rule index (1000+ for the cross-row checks),
-    value, and the first row of a duplicate (-1 otherwise)."""
+    """Failing cells of a batch, as columns: row, column number (``Validator._rank``), rule index (1000+
+    for the cross-row checks), value, and the first row of a duplicate (-1 otherwise)."""
 
     rows: np.ndarray
-    keys: np.ndarray
+    columns: np.ndarray
     rules: np.ndarray
     values: np.ndarray
     extra: np.ndarray
-    single: bool = False
-    """True when every cell is of one column."""
 
     @staticmethod
-    def of(rows: np.ndarray, key: str, rules: np.ndarray, values: np.ndarray) -> _Found:
+    def of(rows: np.ndarray, column: int, rules: np.ndarray, values: np.ndarray) -> _Found:
         n = len(rows)
-        keys = _objects(n, key)
-        return _Found(rows, keys, rules, values, np.full(n, -1, dtype=np.int64), True)
+        return _Found(rows, np.full(n, column), rules, values, np.full(n, -1, dtype=np.int64))
 
     @staticmethod
     def empty() -> _Found:
-        e = np.array([], dtype=object)
         i = np.array([], dtype=np.int64)
-        return _Found(i, e, i, e, i)
-
-
-def _objects(n: int, value: str) -> np.ndarray:
-    """``n`` times ``value`` as an object array (``np.full`` would strip a trailing NUL: a column named
-    ``"\\x00"`` became ``""``)."""
-    out = np.empty(n, dtype=object)
-    out.fill(value)
-    return out
+        return _Found(i, i, i, np.array([], dtype=object), i)
 
 
 def _single(arr: pa_arrow.Array | pa_arrow.ChunkedArray) -> pa_arrow.Array:
