@@ -222,7 +222,7 @@ _ALL: tuple[Code, ...] = (
         "too-many-digits",
         "Too many digits",
         E,
-        "{digits} digits {where}; '{column}' takes at most {limit}",
+        "{digits} digits{where}; '{column}' takes at most {limit}",
         "INVALID_DATA",
     ),
     Code(

@@ -191,18 +191,19 @@ class ReportBuilder:
         is_err = sev == "error"
         self.errors += int(is_err.sum())
         self.warnings += int((~is_err).sum())
-        cols = ["" if c is None else str(c) for c in batch.columns.tolist()]
-        pairs = Counter(zip(cols, [str(c) for c in batch.codes.tolist()], strict=True))
+        cols = batch.columns.tolist()
+        if None in cols:
+            cols = ["" if c is None else c for c in cols]
+        pairs = Counter(zip(cols, batch.codes.tolist(), strict=True))
         self.by_pair.update(pairs)
         for (col, code), n in pairs.items():
             self.by_code[code] += n
             self.by_column[col] += n
         rows = batch.rows
         cell = rows > 0
-        err_rows = set(np.unique(rows[is_err & cell]).tolist())
+        err_rows = np.unique(rows[is_err & cell])
         self.rows_with_errors += len(err_rows)
-        warn_rows = np.unique(rows[~is_err & cell])
-        self.rows_with_warnings += int(sum(1 for r in warn_rows.tolist() if r not in err_rows))
+        self.rows_with_warnings += len(np.setdiff1d(rows[~is_err & cell], err_rows))
         room = len(batch) if self.keep is None else max(0, self.keep - len(self.kept))
         for i in range(min(room, len(batch))):
             self.kept.append(batch.issue(i))

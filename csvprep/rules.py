@@ -378,7 +378,7 @@ def _number_rules(f: FieldSpec, whole: bool) -> list[Rule]:
         Rule(
             "too-many-digits",
             _int_digits_ok(limit),
-            MappingProxyType({"limit": limit, "where": "before the decimal point" if not whole else ""}),
+            MappingProxyType({"limit": limit, "where": " before the decimal point" if not whole else ""}),
             _digits_detail("before"),
         ),
     ]

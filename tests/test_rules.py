@@ -240,3 +240,16 @@ def test_number_messages_suggest_the_plain_form(value: str, fix: str) -> None:
     report = csvprep.check(pd.DataFrame({"Revenue": [value]}, dtype="str"), schema=schema_of(CURRENCY))
     assert [i.code for i in report.issues] == ["invalid-number"]
     assert report.issues[0].message.endswith(fix)
+
+
+@pytest.mark.parametrize(
+    ("spec", "value", "message"),
+    [
+        (INTEGER, "1234567890", "10 digits; 'Employees' takes at most 9"),
+        (CURRENCY, "12345678901234567", "17 digits before the decimal point; 'Revenue' takes at most 16"),
+    ],
+)
+def test_digit_messages_read_cleanly(spec: dict[str, object], value: str, message: str) -> None:
+    name = str(spec["api_name"])
+    report = csvprep.check(pd.DataFrame({name: [value]}, dtype="str"), schema=schema_of(spec))
+    assert [i.message for i in report.issues] == [message]
