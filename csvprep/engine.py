@@ -497,21 +497,26 @@ class Validator:
             np.concatenate([o.extra for o in out]),
         )
 
-    def _message(self, key: str, rule_index: int, value: str) -> str:
-        """The message of a bad cell: it depends only on the column, the rule and the value (memoised)."""
-        memo = (key, rule_index, value)
-        text = self._messages.get(memo)
-        if text is None:
-            rule = self._rules[key][rule_index]
-            fields = rule.message_fields(value)
-            fields.setdefault("column", self._header[key])
-            fields.setdefault("value", value)
-            fields.setdefault("operation", self.job.operation)
-            text = codes.get(rule.code).render(**fields)
-            if len(self._messages) >= _MESSAGE_MEMO:
-                self._messages.clear()
-            self._messages[memo] = text
-        return text
+    def _messages_of(self, key: str, rule_index: int, values: list[str]) -> list[str]:
+        """The messages of one column's bad values for one rule. A message depends only on the column,
+        the rule and the value (memoised); what the rule and column fix is looked up once per call."""
+        rule = self._rules[key][rule_index]
+        template = codes.get(rule.code).template
+        fixed = {"column": self._header[key], "operation": self.job.operation, "hint": "", **rule.params}
+        detail, memo = rule.detail, self._messages
+        out = []
+        for value in values:
+            text = memo.get((key, rule_index, value))
+            if text is None:
+                fields = {"value": value, **fixed}
+                if detail is not None:
+                    fields.update(detail(value))
+                text = template.format_map(fields)
+                if len(memo) >= _MESSAGE_MEMO:
+                    memo.clear()
+                memo[(key, rule_index, value)] = text
+            out.append(text)
+        return out
 
     def _batch(self, found: _Found) -> IssueBatch:
         if not len(found.rows):
@@ -560,7 +565,7 @@ class Validator:
                     ]
                     continue
                 enc = pa_arrow.array(values[at].tolist(), pa_arrow.string()).dictionary_encode()
-                texts = [self._message(k, r, v) for v in enc.dictionary.to_pylist()]
+                texts = self._messages_of(k, r, enc.dictionary.to_pylist())
                 out[at] = np.array(texts, dtype=object)[enc.indices.to_numpy(zero_copy_only=False)]
             return out.tolist()  # type: ignore[no-any-return]
 

@@ -42,17 +42,11 @@ class Rule:
     code: str
     ok: Ok
     params: Mapping[str, object] = field(default_factory=lambda: _EMPTY)
+    """Message fields fixed for the rule (a limit); ``detail`` adds per-value ones, which win."""
     detail: Detail | None = None
     """Per-value message fields, computed only for failing cells (a length, a suggested fix)."""
     prefetch: Callable[[pa.Array], None] | None = None
     """Warms the memo of an expensive judge for these (suspect) cells; run ahead, on another thread."""
-
-    def message_fields(self, value: str) -> dict[str, object]:
-        out = dict(self.params)
-        out.setdefault("hint", "")
-        if self.detail is not None:
-            out.update(self.detail(value))
-        return out
 
 
 # --- vectorised building blocks ----------------------------------------------------------------------
