@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csvprep.rules import _email_ok, email_verdict
+from csvprep.rules import SPECIAL_USE_DOMAINS, _email_ok, email_verdict
 
 local_chars = st.sampled_from([*"abcxyzABC0189.-_+!#$%&'*/=?^`{|}~", "..", "é", " ", "@"])
 domain_chars = st.sampled_from([*"abcxyz019-.", "xn--", "XN--", "--", "é", "_", "a" * 30, "b" * 63, "c" * 64])
@@ -61,3 +61,9 @@ def test_lengths_around_the_sure_limit() -> None:
     ]
     got = _email_ok(pa.array(values, pa.string())).tolist()
     assert got == [email_verdict(v) is None for v in values]
+
+
+def test_special_use_domains_are_email_validators() -> None:
+    import email_validator
+
+    assert set(SPECIAL_USE_DOMAINS) == set(email_validator.SPECIAL_USE_DOMAIN_NAMES)
