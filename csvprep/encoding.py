@@ -92,7 +92,7 @@ def binary_kind(head: bytes) -> str | None:
             return what
     if not head:
         return None
-    controls = sum(head.count(b) for b in _CONTROL)
+    controls = len(head) - len(head.translate(None, _CONTROL))  # one pass (30 count() passes took 18 ms)
     # A few NULs in a cell are a cell issue; a file made of them is not text. Small files need more proof.
     if controls > (0.1 if len(head) >= 1024 else 0.3) * len(head):
         return "binary data"
