@@ -13,6 +13,7 @@ different values could make it wrong (about 3 in a million at 10 million keys).
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from typing import IO
@@ -23,6 +24,7 @@ import pyarrow.compute as pc
 
 _RECORD = np.dtype([("low", "<u4"), ("row", "<u4")])
 _LOW = np.int64(0xFFFFFFFF)
+_LITTLE = sys.byteorder == "little"
 
 
 SHORT_BYTES = 64
@@ -169,13 +171,17 @@ class SeenKeys:
     def _spill(self, h: np.ndarray, r: np.ndarray) -> None:
         if self._file is None:
             self._file = tempfile.TemporaryFile(prefix="csvprep-keys-")  # noqa: SIM115 - closed by close()
+        # The two 32-bit halves of each hash as strided views, not shifted copies: a spill happens only
+        # past MEMORY_KEYS, and its temporaries set the peak of a long file (issue #5: 10M rows).
+        words = h.astype(np.int64, copy=False).view(np.uint32 if _LITTLE else np.dtype(">u4"))
+        low, high = (words[0::2], words[1::2]) if _LITTLE else (words[1::2], words[0::2])
         rec = np.empty(len(h), dtype=_RECORD)
-        rec["low"] = (h & _LOW).astype(np.uint32)
+        rec["low"] = low
         rec["row"] = r
         self._file.seek(self._size)
-        self._file.write(rec.tobytes())
+        self._file.write(rec.view(np.uint8).data)
         self._file.flush()
-        self.disk.append(_DiskRun((h >> 32).astype(np.int32), self._size))
+        self.disk.append(_DiskRun(high.view(np.int32).copy(), self._size))
         self._size += rec.nbytes
 
     def _disk_lookup(self, sh: np.ndarray, order: np.ndarray, first: np.ndarray) -> None:
