@@ -12,6 +12,7 @@ different values could make it wrong (about 3 in a million at 10 million keys).
 
 from __future__ import annotations
 
+import mmap
 import os
 import sys
 import tempfile
@@ -98,12 +99,22 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True)
 class _DiskRun:
-    """A sorted run spilled to disk: high halves in memory, (low half, row) records in the file."""
+    """A sorted run spilled to disk: its high halves mapped from one file, its (low half, row) records
+    read from another on a match."""
 
-    high: np.ndarray
+    high: mmap.mmap
     """int32, sorted: the high 32 bits of each hash (an arithmetic shift keeps the order)."""
+    keys: int
     offset: int
-    """Byte offset of the run's first record in the file."""
+    """Byte offset of the run's first record in the records file."""
+
+    def highs(self) -> np.ndarray:
+        return np.frombuffer(self.high, dtype=np.int32, count=self.keys)
+
+    def release(self) -> None:
+        """Drop the mapped pages from this process's memory (the page cache keeps them for next time)."""
+        if hasattr(self.high, "madvise") and hasattr(mmap, "MADV_DONTNEED"):
+            self.high.madvise(mmap.MADV_DONTNEED)
 
 
 class SeenKeys:
@@ -118,7 +129,9 @@ class SeenKeys:
         self.runs: list[tuple[np.ndarray, np.ndarray]] = []
         self.disk: list[_DiskRun] = []
         self._file: IO[bytes] | None = None
+        self._highs: IO[bytes] | None = None
         self._size = 0
+        self._highs_size = 0
 
     @property
     def memory_keys(self) -> int:
@@ -169,8 +182,9 @@ class SeenKeys:
             self._spill(*self.runs.pop(0))
 
     def _spill(self, h: np.ndarray, r: np.ndarray) -> None:
-        if self._file is None:
+        if self._file is None or self._highs is None:
             self._file = tempfile.TemporaryFile(prefix="csvprep-keys-")  # noqa: SIM115 - closed by close()
+            self._highs = tempfile.TemporaryFile(prefix="csvprep-keys-")  # noqa: SIM115 - closed by close()
         # The two 32-bit halves of each hash as strided views, not shifted copies: a spill happens only
         # past MEMORY_KEYS, and its temporaries set the peak of a long file (issue #5: 10M rows).
         words = h.astype(np.int64, copy=False).view(np.uint32 if _LITTLE else np.dtype(">u4"))
@@ -181,8 +195,20 @@ class SeenKeys:
         self._file.seek(self._size)
         self._file.write(rec.view(np.uint8).data)
         self._file.flush()
-        self.disk.append(_DiskRun(high.view(np.int32).copy(), self._size))
         self._size += rec.nbytes
+        # The high halves go to a file of their own, mapped and released run by run at each lookup: held in
+        # memory they were 4 bytes a key, 36 MB at 10M rows (issue #5: memory that does not grow).
+        start = self._highs_size
+        body = np.ascontiguousarray(high).view(np.int32)
+        pad = -body.nbytes % mmap.ALLOCATIONGRANULARITY  # each run's map starts on a boundary
+        self._highs.seek(start)
+        self._highs.write(body.data)
+        self._highs.write(bytes(pad))
+        self._highs.flush()
+        self._highs_size = start + body.nbytes + pad
+        if len(body):
+            mapped = mmap.mmap(self._highs.fileno(), body.nbytes, offset=start, access=mmap.ACCESS_READ)
+            self.disk.append(_DiskRun(mapped, len(body), self._size - rec.nbytes))
 
     def _disk_lookup(self, sh: np.ndarray, order: np.ndarray, first: np.ndarray) -> None:
         assert self._file is not None
@@ -190,8 +216,11 @@ class SeenKeys:
         qh = (sh >> 32).astype(np.int32)
         ql = (sh & _LOW).astype(np.uint32)
         for run in self.disk:
-            lo = np.searchsorted(run.high, qh, side="left")
-            hi = np.searchsorted(run.high, qh, side="right")
+            high = run.highs()
+            lo = np.searchsorted(high, qh, side="left")
+            hi = np.searchsorted(high, qh, side="right")
+            del high
+            run.release()
             for i in np.flatnonzero((hi > lo) & (first[order] < 0)).tolist():
                 a, b = int(lo[i]), int(hi[i])
                 raw = os.pread(fd, (b - a) * _RECORD.itemsize, run.offset + a * _RECORD.itemsize)
@@ -202,6 +231,10 @@ class SeenKeys:
 
     def close(self) -> None:
         """Delete the spill file (also deleted when the process ends)."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        for run in self.disk:
+            run.high.close()
+        self.disk = []
+        for f in (self._file, self._highs):
+            if f is not None:
+                f.close()
+        self._file = self._highs = None
