@@ -3,11 +3,12 @@ their first occurrence, in memory that does not grow with the file (issue #5: 10
 
 Recent keys live in memory in sorted runs that are merged as they grow (a log-structured set): 12 bytes a
 key, vectorised lookups. Once more than :attr:`SeenKeys.MEMORY_KEYS` are in memory, the oldest runs go to a
-temporary file: the low 32 bits and the row of each key are written there, and only the high 32 bits stay
-in memory (4 bytes a key, still sorted, so a lookup is one ``searchsorted``). A query whose high bits match
-is confirmed by reading its 8-byte record back (``os.pread``: the page cache holds the file, not this
-process). The answer is the same as with everything in memory; only a 64-bit collision between two
-different values could make it wrong (about 3 in a million at 10 million keys).
+temporary file: the low 32 bits and the row of each key are written there, and the high 32 bits (still
+sorted, so a lookup is one ``searchsorted``) to a second file, mapped run by run for each lookup and then
+dropped from this process's memory. A query whose high bits match is confirmed by reading its 8-byte
+record back (``os.pread``). The page cache holds both files, not this process. The answer is the same
+as with everything in memory; only a 64-bit collision between two different values could make it wrong
+(about 3 in a million at 10 million keys).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     Values of up to :data:`SHORT_BYTES` bytes (IDs, emails, codes: the usual unique fields) are hashed in
     NumPy; longer ones by Python's own ``hash`` (SipHash, salted per process: a SeenKeys lives in one
     process). Which function a value gets depends only on its length, so a value always hashes alike.
-    The vectorised path took 1M 17-digit IDs from 0.16 s (``hash`` of each) to ~0.02 s.
+    In 60k-row batches, 1M 17-digit IDs took 0.07 s this way against 0.22 s by ``hash`` of each.
     """
     if not len(arr):
         return np.empty(0, dtype=np.int64)
