@@ -16,6 +16,7 @@ import atexit
 import contextlib
 import itertools
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -70,7 +71,10 @@ class _Worker:
                 return None
         if not line:
             return None
-        answer: list[str | None] = json.loads(line)
+        try:
+            answer: list[str | None] = json.loads(line)
+        except ValueError:
+            return None
         if len(answer) != len(values):
             return None
         self.answered += len(answer)
@@ -98,6 +102,7 @@ class Verdicts:
         self._worker_min = worker_min
         self._worker: _Worker | None = None
         self._broken = False
+        self._pid = os.getpid()
         self._lock = threading.Lock()
 
     def verdict(self, value: str) -> str | None:
@@ -122,6 +127,9 @@ class Verdicts:
 
     def _ask_worker(self, values: Sequence[str]) -> list[str | None] | None:
         with self._lock:
+            if self._pid != os.getpid():
+                # A forked copy of this process: the worker's pipes belong to the parent. Start afresh.
+                self._worker, self._broken, self._pid = None, False, os.getpid()
             if self._broken:
                 return None
             if self._worker is None:
@@ -151,7 +159,7 @@ class Verdicts:
         """Stop the worker process (it also stops by itself when this process ends)."""
         with self._lock:
             worker, self._worker = self._worker, None
-        if worker is not None:
+        if worker is not None and self._pid == os.getpid():  # a fork's copy is the parent's to stop
             worker.close()
 
 

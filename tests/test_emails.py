@@ -120,3 +120,37 @@ def test_prefetch_runs_with_the_accept_passes_and_changes_no_verdict() -> None:
     assert list(ahead.codes) == list(fresh.codes)
     assert list(ahead.messages) == list(fresh.messages)
     assert "invalid-email" in set(ahead.codes)
+
+
+def test_a_forked_process_starts_its_own_worker() -> None:
+    """After fork the parent's worker pipes are not the child's to use: the child starts its own worker
+    and gets the same verdicts, and the parent's worker still answers the parent."""
+    import multiprocessing
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("no fork on this platform")
+    v = emails.Verdicts(worker_min=1)
+    _FORKED[:] = [v]
+    try:
+        v.prefetch(["boot@example.com"])
+        v.prefetch(TRICKY[:5])
+        parent_worker = v._worker
+        assert parent_worker is not None and parent_worker.answered == 5
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            child = pool.apply(_judged_in_a_fork, (TRICKY[5:],))
+        assert child == [emails.judge(x) for x in TRICKY[5:]]
+        v.prefetch(["after@example.com", "after@@example.com"])
+        assert v._worker is parent_worker and parent_worker.answered == 7
+    finally:
+        v.close()
+
+
+_FORKED: list[emails.Verdicts] = []  # handed to the forked child by fork itself (it holds locks and pipes)
+
+
+def _judged_in_a_fork(values: list[str]) -> list[str | None]:
+    v = _FORKED[0]
+    v.prefetch(["boot-child@example.com"])  # starts the child's own worker (judged here meanwhile)
+    v.prefetch(values)
+    assert v._worker is not None and v._worker.answered == len(values)
+    return [v.verdict(x) for x in values]
