@@ -286,23 +286,36 @@ def _slice_ends(data: np.ndarray, target: int, fits: np.ndarray) -> Iterator[int
         pos = end
 
 
+def _record_ends(data: np.ndarray, lo: int, hi: int, odd: int) -> tuple[np.ndarray, int]:
+    """The offsets just after each record of ``data[lo:hi]`` that ends there (relative to ``lo``), and the
+    quote parity at ``hi`` (``odd``: the parity at ``lo``), for data whose quotes are well placed.
+
+    There every line break outside quotes ends a record (a blank line is one; a CR LF pair is one break)
+    and a byte is inside quotes when an odd number of quotes precede it.
+    """
+    c = data[lo : hi + 1]  # one byte more: is a CR at the end followed by LF?
+    body = c[: hi - lo]
+    lf = body == 0x0A
+    cr = body == 0x0D
+    cr[:-1] &= c[1 : len(body)] != 0x0A
+    if len(body) and len(c) > len(body):
+        cr[-1] &= c[-1] != 0x0A
+    breaks = np.flatnonzero(lf | cr)
+    quotes = np.flatnonzero(body == 0x22)
+    ends = breaks[((np.searchsorted(quotes, breaks) + odd) & 1) == 0] + 1
+    return ends, (odd + len(quotes)) & 1
+
+
 def _record_end_after(data: np.ndarray, at: int, odd: int, window: int = 1 << 16) -> int:
-    """Just after the first line break at or after ``at`` outside quotes (``odd``: the parity at ``at``);
-    a CR LF pair counts as one break. The end of the data when there is none."""
+    """Just after the first record end at or after ``at`` (``odd``: the quote parity at ``at``), looked
+    for in a window that doubles while a quoted cell spans it; the end of the data when there is none."""
     n, look = len(data), at
     while look < n:
-        w = data[look : look + window]
-        breaks = np.flatnonzero((w == 0x0A) | (w == 0x0D))
-        quotes = np.flatnonzero(w == 0x22)
-        outside = breaks[((np.searchsorted(quotes, breaks) + odd) & 1) == 0]
-        if len(outside):
-            end = look + int(outside[0]) + 1
-            if end < n and data[end - 1] == 0x0D and data[end] == 0x0A:
-                end += 1
-            return end
-        odd = (odd + len(quotes)) & 1
-        look += window
-        window *= 2
+        hi = min(look + window, n)
+        ends, odd = _record_ends(data, look, hi, odd)
+        if len(ends):
+            return look + int(ends[0])
+        look, window = hi, window * 2
     return n
 
 
@@ -419,9 +432,7 @@ def _release(mm: mmap.mmap, start: int, end: int) -> None:
 def record_end(src: _Source, records: int, chunk: int = 1 << 20) -> int | None:
     """The byte offset just after the first ``records`` records, for a file whose quotes are well placed.
 
-    There every line break outside quotes ends a record (a blank line is one), and a byte is inside quotes
-    when an odd number of quotes precede it: the same vectorised scan as :func:`quotes_well_placed`. None
-    when the data holds fewer records.
+    The scan of :func:`_record_ends`, chunk by chunk; None when the data holds fewer records.
     """
     if records <= 0:
         return src.start
@@ -430,21 +441,10 @@ def record_end(src: _Source, records: int, chunk: int = 1 << 20) -> int | None:
     data = np.frombuffer(mm, dtype=np.uint8, count=n, offset=src.start)
     odd = seen = 0
     for s in range(0, n, chunk):
-        c = data[s : s + chunk + 1]  # one byte more: is a CR at the chunk's end followed by LF?
-        body = c[: min(chunk, n - s)]
-        lf = body == 0x0A
-        cr = body == 0x0D
-        cr[:-1] &= c[1 : len(body)] != 0x0A
-        if len(c) > len(body):
-            cr[-1] &= c[-1] != 0x0A
-        breaks = np.flatnonzero(lf | cr)
-        quotes = np.flatnonzero(body == 0x22)
-        outside = ((np.searchsorted(quotes, breaks) + odd) & 1) == 0
-        ends = breaks[outside]
+        ends, odd = _record_ends(data, s, min(s + chunk, n), odd)
         if seen + len(ends) >= records:
-            return src.start + s + int(ends[records - seen - 1]) + 1
+            return src.start + s + int(ends[records - seen - 1])
         seen += len(ends)
-        odd = (odd + len(quotes)) & 1
         _release(mm, src.start + s, src.start + s + chunk)
     return None
 
