@@ -501,7 +501,7 @@ class Validator:
         """The messages of one column's bad values for one rule. A message depends only on the column,
         the rule and the value (memoised); what the rule and column fix is looked up once per call."""
         rule = self._rules[key][rule_index]
-        template = codes.get(rule.code).template
+        code = codes.get(rule.code)
         fixed = {"column": self._header[key], "operation": self.job.operation, "hint": "", **rule.params}
         detail, memo = rule.detail, self._messages
         out = []
@@ -511,7 +511,7 @@ class Validator:
                 fields = {"value": value, **fixed}
                 if detail is not None:
                     fields.update(detail(value))
-                text = template.format_map(fields)
+                text = code.render(**fields)
                 if len(memo) >= _MESSAGE_MEMO:
                     memo.clear()
                 memo[(key, rule_index, value)] = text

@@ -108,27 +108,29 @@ def email_verdict(value: str) -> str | None:
     return _VERDICTS.verdict(value)
 
 
-def _email_doubtful(arr: pa.Array) -> np.ndarray:
-    """Cells the strict pattern cannot clear: email-validator decides them."""
+def _email_sure(arr: pa.Array) -> np.ndarray:
+    """True where the strict pattern clears the cell; email-validator decides the others."""
     sure = byte_lengths(arr) <= SURE_EMAIL_BYTES
     sure &= _np(pc.match_substring_regex(arr, f"^(?:{STRICT_EMAIL})?$"))
     sure &= ~_np(pc.match_substring_regex(arr, _SPECIAL_USE))
-    return ~sure
+    return sure
+
+
+def _email_doubtful(arr: pa.Array) -> tuple[np.ndarray, list[str]]:
+    """The positions and values of the cells the strict pattern cannot clear."""
+    at = np.flatnonzero(~_email_sure(arr))
+    return at, arr.take(pa.array(at)).to_pylist() if len(at) else []
 
 
 def _email_ok(arr: pa.Array) -> np.ndarray:
-    doubtful = np.flatnonzero(_email_doubtful(arr))
+    at, values = _email_doubtful(arr)
     ok = np.ones(len(arr), dtype=bool)
-    if len(doubtful):
-        values = arr.take(pa.array(doubtful)).to_pylist()
-        ok[doubtful] = [email_verdict(v) is None for v in values]
+    ok[at] = [email_verdict(v) is None for v in values]
     return ok
 
 
 def _email_prefetch(arr: pa.Array) -> None:
-    doubtful = np.flatnonzero(_email_doubtful(arr))
-    if len(doubtful):
-        _VERDICTS.prefetch(arr.take(pa.array(doubtful)).to_pylist())
+    _VERDICTS.prefetch(_email_doubtful(arr)[1])
 
 
 def _email_detail(value: str) -> Mapping[str, object]:
@@ -601,7 +603,7 @@ def accept_digits(max_digits: int, plus: bool = False) -> Accept:
 
 def _accept_email(limit: int) -> Accept:
     def accept(arr: pa.Array) -> np.ndarray:
-        return (byte_lengths(arr) <= limit) & ~_email_doubtful(arr)
+        return (byte_lengths(arr) <= limit) & _email_sure(arr)
 
     return accept
 
