@@ -25,8 +25,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 _RECORD = np.dtype([("low", "<u4"), ("row", "<u4")])
-_LOW = np.int64(0xFFFFFFFF)
 _LITTLE = sys.byteorder == "little"
+
+
+def _halves(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(low 32 bits as uint32, high 32 bits as int32) of int64 hashes: strided views, not shifted copies
+    (a spill's temporaries set the peak of a long file). The high halves keep the hashes' order."""
+    words = h.astype(np.int64, copy=False).view(np.uint32)
+    low, high = (words[0::2], words[1::2]) if _LITTLE else (words[1::2], words[0::2])
+    return low, high.view(np.int32)
 
 
 SHORT_BYTES = 64
@@ -186,10 +193,7 @@ class SeenKeys:
         if self._file is None or self._highs is None:
             self._file = tempfile.TemporaryFile(prefix="csvprep-keys-")  # noqa: SIM115 - closed by close()
             self._highs = tempfile.TemporaryFile(prefix="csvprep-keys-")  # noqa: SIM115 - closed by close()
-        # The two 32-bit halves of each hash as strided views, not shifted copies: a spill happens only
-        # past MEMORY_KEYS, and its temporaries set the peak of a long file (issue #5: 10M rows).
-        words = h.astype(np.int64, copy=False).view(np.uint32 if _LITTLE else np.dtype(">u4"))
-        low, high = (words[0::2], words[1::2]) if _LITTLE else (words[1::2], words[0::2])
+        low, high = _halves(h)
         rec = np.empty(len(h), dtype=_RECORD)
         rec["low"] = low
         rec["row"] = r
@@ -200,7 +204,7 @@ class SeenKeys:
         # The high halves go to a file of their own, mapped and released run by run at each lookup: held in
         # memory they were 4 bytes a key, 36 MB at 10M rows (issue #5: memory that does not grow).
         start = self._highs_size
-        body = np.ascontiguousarray(high).view(np.int32)
+        body = np.ascontiguousarray(high)
         pad = -body.nbytes % mmap.ALLOCATIONGRANULARITY  # each run's map starts on a boundary
         self._highs.seek(start)
         self._highs.write(body.data)
@@ -214,8 +218,7 @@ class SeenKeys:
     def _disk_lookup(self, sh: np.ndarray, order: np.ndarray, first: np.ndarray) -> None:
         assert self._file is not None
         fd = self._file.fileno()
-        qh = (sh >> 32).astype(np.int32)
-        ql = (sh & _LOW).astype(np.uint32)
+        ql, qh = _halves(sh)
         for run in self.disk:
             high = run.highs()
             lo = np.searchsorted(high, qh, side="left")
