@@ -58,22 +58,35 @@ def _fmix(h: np.ndarray) -> np.ndarray:
 _MASKS = np.array([0] + [(1 << (8 * k)) - 1 for k in range(1, 8)] + [(1 << 64) - 1], dtype=np.uint64)
 
 
+def string_bytes(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's value offsets (int64, counted from its first byte) and its bytes (uint8): views of
+    its buffers, no copy (``large_string`` too, and slices)."""
+    if not len(arr):
+        return np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.uint8)
+    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    off_type = np.dtype(np.int64 if wide else np.int32)
+    at = arr.offset * off_type.itemsize
+    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type, count=len(arr) + 1, offset=at)
+    start, end = int(offsets[0]), int(offsets[-1])
+    data = arr.buffers()[2]
+    if data is None or end <= start:
+        raw = np.empty(0, dtype=np.uint8)
+    else:
+        raw = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    return offsets.astype(np.int64) - start, raw
+
+
 def _short_hashes(arr: pa.Array, lengths: np.ndarray) -> np.ndarray:
     """64-bit hashes of short strings, in NumPy, 8 bytes of every value at a time: the length is mixed
     in first, then each of the value's words (the last one zero-padded) through a bijection. Two values
     of one length hash alike only if the states after some differing word collide."""
     n = len(arr)
-    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
-    off_type = np.dtype(np.int64 if wide else np.int32)
-    at = arr.offset * off_type.itemsize
-    offsets = np.frombuffer(arr.buffers()[1], dtype=off_type, count=n + 1, offset=at)
-    start, end = int(offsets[0]), int(offsets[-1])
-    data = np.zeros(end - start + 8, dtype=np.uint8)  # 8 spare bytes: every 8-byte read stays inside
-    if end > start:
-        data[: end - start] = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=end - start, offset=start)
+    offsets, raw = string_bytes(arr)
+    data = np.zeros(len(raw) + 8, dtype=np.uint8)  # 8 spare bytes: every 8-byte read stays inside
+    data[: len(raw)] = raw
     # the little-endian 8-byte word starting at every byte (unaligned, overlapping views of ``data``)
     at_byte = np.ndarray((len(data) - 7,), dtype="<u8", buffer=data, strides=(1,))
-    begins = offsets[:-1].astype(np.int64) - start
+    begins = offsets[:-1]
     h = _fmix(lengths.astype(np.uint64) * _K + _K)
     for j in range(int((lengths.max() + 7) // 8) if n else 0):
         left = lengths - 8 * j

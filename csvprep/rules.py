@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csvprep import emails
+from csvprep.keyset import string_bytes
 from csvprep.schema import FieldSpec
 
 Ok = Callable[[pa.Array], np.ndarray]
@@ -677,18 +678,7 @@ _CONTROL_FREE = bytes(b for b in range(256) if not re.fullmatch(CONTROL.encode()
 
 def has_control(arr: pa.Array) -> bool:
     """Whether any cell holds a control character (one pass over the column's bytes)."""
-    if not len(arr):
-        return False
-    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
-    width = 8 if wide else 4
-    offsets = np.frombuffer(
-        arr.buffers()[1], dtype=np.int64 if wide else np.int32, count=len(arr) + 1, offset=arr.offset * width
-    )
-    data = arr.buffers()[2]
-    if data is None:
-        return False
-    start, end = int(offsets[0]), int(offsets[-1])
-    raw = np.frombuffer(data, dtype=np.uint8, count=end - start, offset=start)
+    _, raw = string_bytes(arr)
     # Most columns hold no byte below 0x20 at all; only those that do (line breaks, tabs) are scanned.
     if not (raw < 0x20).any() and not (raw == 0x7F).any():
         return False
