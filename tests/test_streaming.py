@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csvprep
-from csvprep import api, datagen
+from csvprep import api, datagen, reader
 from csvprep.engine import Plan, Validator, _column_accept, plan, readahead
 from csvprep.keyset import SeenKeys
 from csvprep.reader import open_csv
@@ -62,6 +62,29 @@ def test_tiny_blocks_give_the_same_report_and_the_truth(generated: tuple[Path, d
     s = small.summary
     assert (s.errors, s.warnings, s.rows_read) == (truth.errors, truth.warnings, truth.rows)
     assert s.rows_with_errors == truth.rows_with_errors
+
+
+def test_pieces_parsed_apart_give_the_same_report(
+    generated: tuple[Path, datagen.Truth], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slices are parsed as record-aligned pieces in parallel: cutting pieces of ~200 bytes, often beside
+    or inside a quoted multi-line note, changes nothing."""
+    path, _ = generated
+    cut: list[int] = []
+    slices = reader._slices
+
+    def counted(*args: object) -> Iterator[tuple[int, list[tuple[int, int]]]]:
+        for begin, pieces in slices(*args):  # type: ignore[arg-type]
+            cut.append(len(pieces))
+            yield begin, pieces
+
+    whole = _check(path, 64 << 20)
+    monkeypatch.setattr(reader, "PIECE_BYTES", 211)
+    monkeypatch.setattr(reader, "_slices", counted)
+    small = _check(path, TINY)
+    assert len(cut) > 100 and sum(cut) > 10 * len(cut)
+    assert [_key(i) for i in small.issues] == [_key(i) for i in whole.issues]
+    assert small.summary == whole.summary
 
 
 def test_many_batches_really_happen(generated: tuple[Path, datagen.Truth]) -> None:
