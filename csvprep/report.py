@@ -24,6 +24,7 @@ import pyarrow.compute as pc
 
 from csvprep import codes
 from csvprep.codes import Severity
+from csvprep.keyset import string_bytes
 
 ISSUE_FIELDS = ("row", "column", "code", "severity", "value", "message")
 
@@ -303,7 +304,7 @@ class JsonWriter:
         if (rows <= 0).any():
             row_text = pc.if_else(pa.array(rows > 0), row_text, "null")
         parts = [
-            '{"row": ',
+            ',\n{"row": ',
             row_text,
             ', "column": ',
             _escaped(batch.columns),
@@ -318,7 +319,9 @@ class JsonWriter:
             "}",
         ]
         lines = pc.binary_join_element_wise(*parts, "")
-        self.out.write(("\n" if self.first else ",\n") + ",\n".join(lines.to_pylist()))
+        # Each line starts with its separator, so the lines are already the text: one buffer, one decode.
+        text = str(string_bytes(lines)[1].data, "utf-8")
+        self.out.write(text[1:] if self.first else text)
         self.first = False
 
     def close(self, summary: Summary) -> None:
