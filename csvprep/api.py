@@ -80,7 +80,7 @@ def check_table(
     builder = ReportBuilder(keep=keep, sinks=sinks)
     builder.add_file_issues(p.file_issues)
     rows = 0
-    for judged in judge(table.batches, Validator(p), len(table.header)):
+    for judged in judge(table, Validator(p)):
         rows += judged.batch.records
         builder.add(judged.issues)
         if progress is not None:

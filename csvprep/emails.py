@@ -5,8 +5,9 @@ Python, ~28 µs an address: at 1M rows with 1% bad emails its ~10k calls held th
 ~0.5 s, on the thread every batch waits for. So :func:`prefetch` (called one batch ahead, on the reader's
 thread) hands a batch's doubtful addresses to a worker process running this same file, which judges them on
 the other core, and memoises the answers for :func:`verdict`. The worker is started on the first large
-request (which is judged here while it boots) and lives as long as this process (it exits when its stdin
-closes); if it cannot start or dies, the addresses are judged here. Run as a script, this module is the
+request (which is judged here while it boots), or by :meth:`Verdicts.start` before a large input is read,
+and then judges every request; it lives as long as this process (it exits when its stdin closes). If it
+cannot start or dies, the addresses are judged here. Run as a script, this module is the
 worker: it imports nothing of csvprep.
 """
 
@@ -116,31 +117,52 @@ class Verdicts:
         return answer
 
     def prefetch(self, values: Sequence[str]) -> None:
-        """Judge the addresses not memoised yet, in the worker process when there are enough of them."""
-        todo = list(dict.fromkeys(v for v in values if v not in self._memo))
-        if not todo:
-            return
-        answers = self._ask_worker(todo) if len(todo) >= self._worker_min else None
-        if answers is None:
-            answers = [judge(v) for v in todo]
-        self._remember(dict(zip(todo, answers, strict=True)))
+        """Judge the addresses not memoised yet: in the worker process when it runs, or when there are
+        enough of them to start it; here otherwise."""
+        memo = self._memo
+        known: dict[str, str | None] = {}
+        todo: list[str] = []
+        for v in dict.fromkeys(values):
+            try:
+                known[v] = memo[v]
+            except KeyError:
+                todo.append(v)
+        if todo:
+            answers = self._ask_worker(todo, boot=len(todo) >= self._worker_min)
+            if answers is None:
+                answers = [judge(v) for v in todo]
+            known.update(zip(todo, answers, strict=True))
+        # Known ones are remembered again, as new: an address in every batch (@gmail.com) must not age out.
+        self._remember(known)
 
-    def _ask_worker(self, values: Sequence[str]) -> list[str | None] | None:
+    def start(self) -> None:
+        """Start the worker now (a large input is coming): it boots while this process starts up."""
         with self._lock:
-            if self._pid != os.getpid():
-                # A forked copy of this process: the worker's pipes belong to the parent. Start afresh.
-                self._worker, self._broken, self._pid = None, False, os.getpid()
-            if self._broken:
-                return None
-            if self._worker is None:
-                try:
-                    self._worker = _Worker()
-                except OSError:
-                    self._broken = True
-                    return None
-                atexit.register(self.close)
-                return None  # booting (~0.1 s): this first batch is judged here (~15 ms) meanwhile
-            worker = self._worker
+            self._running(boot=True)
+
+    def _running(self, boot: bool) -> _Worker | None:
+        """The worker when it runs and was running before this call; starts it when ``boot`` and none
+        runs. Call with the lock held."""
+        if self._pid != os.getpid():
+            # A forked copy of this process: the worker's pipes belong to the parent. Start afresh.
+            self._worker, self._broken, self._pid = None, False, os.getpid()
+        if self._broken:
+            return None
+        if self._worker is not None or not boot:
+            return self._worker
+        try:
+            self._worker = _Worker()
+        except OSError:
+            self._broken = True
+            return None
+        atexit.register(self.close)
+        return None  # booting (~0.1 s): the request that started it is judged here (~15 ms) meanwhile
+
+    def _ask_worker(self, values: Sequence[str], boot: bool) -> list[str | None] | None:
+        with self._lock:
+            worker = self._running(boot)
+        if worker is None:
+            return None
         answers = worker.ask(values)
         if answers is None:
             with self._lock:
@@ -149,11 +171,14 @@ class Verdicts:
 
     def _remember(self, answers: dict[str, str | None]) -> None:
         with self._lock:
-            over = len(self._memo) + len(answers) - self._size
+            memo = self._memo
+            for value in answers:
+                memo.pop(value, None)  # a verdict remembered again becomes the newest
+            over = len(memo) + len(answers) - self._size
             if over > 0:  # the oldest go: the batch being judged was prefetched after them
-                for old in list(itertools.islice(self._memo, over)):
-                    del self._memo[old]
-            self._memo.update(answers)
+                for old in list(itertools.islice(memo, over)):
+                    del memo[old]
+            memo.update(answers)
 
     def close(self) -> None:
         """Stop the worker process (it also stops by itself when this process ends)."""

@@ -35,7 +35,7 @@ from csvprep import codes
 from csvprep.codes import Severity
 from csvprep.errors import UsageError
 from csvprep.keyset import SeenKeys, hash_strings
-from csvprep.reader import Batch, MalformedRow, unique_keys
+from csvprep.reader import Batch, MalformedRow, Table, unique_keys
 from csvprep.report import Issue, IssueBatch
 from csvprep.rules import (
     Accept,
@@ -333,6 +333,12 @@ class Validator:
             strict=False,
             coerce=False,
         )
+
+    def start_judges(self) -> None:
+        """Start the workers of the rules' expensive judges (email-validator's), each once."""
+        starts = {r.start for rules in self._rules.values() for r in rules if r.start is not None}
+        for start in starts:
+            start()
 
     def suspects(self, batch: Batch) -> Suspects:
         """The accept passes of one batch: per checked column, the cells they cannot clear.
@@ -738,13 +744,19 @@ class _Failed:
     error: BaseException
 
 
-def judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterator[Judged]:
-    """Validate each batch; malformed rows become row issues (and count as rows with errors)."""
+LARGE_INPUT = 16 << 20
+"""Bytes of input from which the rules' expensive judges are started before the first batch is read."""
+
+
+def judge(table: Table, validator: Validator) -> Iterator[Judged]:
+    """Validate each batch of ``table``; malformed rows become row issues (and count as rows with errors)."""
+    if table.size is not None and table.size >= LARGE_INPUT:
+        validator.start_judges()
     # The cyclic GC's full passes rescan every object alive (~1M after importing pandas and pandera)
     # and took ~10% of a 1M-row check: move what exists now out of its way for the run.
     gc.freeze()
     try:
-        yield from _judge(batches, validator, width)
+        yield from _judge(table.batches, validator, len(table.header))
     finally:
         gc.unfreeze()
 

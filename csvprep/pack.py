@@ -199,7 +199,7 @@ def pack(
         rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_errors)
         keys = [c.key for c in p.mapped]
         rows_in = 0
-        for judged in judge(table.batches, Validator(p), len(table.header)):
+        for judged in judge(table, Validator(p)):
             rows_in += judged.batch.records
             builder.add(judged.issues)
             bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)

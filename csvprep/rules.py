@@ -48,6 +48,8 @@ class Rule:
     """Per-value message fields, computed only for failing cells (a length, a suggested fix)."""
     prefetch: Callable[[pa.Array], None] | None = None
     """Warms the memo of an expensive judge for these (suspect) cells; run ahead, on another thread."""
+    start: Callable[[], None] | None = None
+    """Gets an expensive judge ready (starts its worker) before a large input is read."""
 
 
 # --- vectorised building blocks ----------------------------------------------------------------------
@@ -441,7 +443,9 @@ def _text(f: FieldSpec) -> list[Rule]:
 
 
 def _email(f: FieldSpec) -> list[Rule]:
-    invalid = Rule("invalid-email", _email_ok, detail=_email_detail, prefetch=_email_prefetch)
+    invalid = Rule(
+        "invalid-email", _email_ok, detail=_email_detail, prefetch=_email_prefetch, start=_VERDICTS.start
+    )
     return [too_long(f.max_length or 100), invalid]
 
 

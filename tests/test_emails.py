@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csvprep import emails
-from csvprep.engine import Job, Validator, plan
-from csvprep.reader import Batch
+from csvprep import emails, rules
+from csvprep.engine import LARGE_INPUT, Job, Validator, judge, plan
+from csvprep.reader import Batch, Table
 from csvprep.schema import shipped_schema
 
 TRICKY = [
@@ -85,6 +85,34 @@ def test_worker_that_dies_falls_back() -> None:
         v.close()
 
 
+def test_a_started_worker_answers_every_request() -> None:
+    """Started ahead, the worker answers the first request, and small ones too (WORKER_MIN only decides
+    when to start it)."""
+    v = emails.Verdicts(worker_min=64)
+    try:
+        v.start()
+        v.start()  # once
+        worker = v._worker
+        assert worker is not None
+        v.prefetch(TRICKY)
+        assert v._worker is worker and worker.answered == len(TRICKY)
+        assert [v.verdict(x) for x in TRICKY] == [emails.judge(x) for x in TRICKY]
+    finally:
+        v.close()
+
+
+def test_judge_starts_the_workers_for_a_large_input_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(rules._VERDICTS, "start", lambda: started.append(1))
+    job = Job(schema=shipped_schema("Contacts"))
+    header = ["Last_Name", "Email", "Secondary_Email"]
+    for size, expected in ((LARGE_INPUT - 1, []), (LARGE_INPUT, [1]), (None, [])):
+        started.clear()
+        table = Table(header=header, batches=iter(()), size=size)
+        assert list(judge(table, Validator(plan(header, job)))) == []
+        assert started == expected  # one start for the two email columns
+
+
 def test_small_requests_stay_in_process() -> None:
     v = emails.Verdicts(worker_min=64)
     v.prefetch(TRICKY)
@@ -102,6 +130,24 @@ def test_memo_is_bounded_and_keeps_the_newest() -> None:
     assert len(v._memo) == 20
     v.prefetch(["new@example.com"])
     assert list(v._memo) == [*(f"w{i}@example.com" for i in range(13, 20)), "new@example.com"]
+
+
+def test_an_address_in_every_batch_stays_memoised() -> None:
+    """A bad address that repeats in every batch (``@gmail.com``) is remembered again each time, so it
+    never ages out and is never judged twice."""
+    judged: list[str] = []
+    v = emails.Verdicts(size=8, worker_min=1000)
+    real = emails.judge
+    try:
+        emails.judge = lambda x: judged.append(x) or real(x)  # type: ignore[assignment]
+        for batch in range(10):
+            v.prefetch(["@gmail.com", *(f"u{batch}.{i}@example.com" for i in range(5))])
+        assert judged.count("@gmail.com") == 1
+        assert "@gmail.com" in v._memo
+        v.verdict("@gmail.com")
+        assert judged.count("@gmail.com") == 1
+    finally:
+        emails.judge = real
 
 
 def test_prefetch_runs_with_the_accept_passes_and_changes_no_verdict() -> None:
