@@ -12,7 +12,8 @@ add their own fields (``{limit}``, ``{length}``, ``{expected}``, ``{hint}``...).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import string
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -35,6 +36,12 @@ class Code:
     """The Zoho result or request code the issue would cause at upload (``-`` when none)."""
     file_level: bool = False
     """True when the issue is about the file or its header rather than a cell."""
+    fields: frozenset[str] = field(init=False, repr=False, compare=False)
+    """The names the template uses."""
+
+    def __post_init__(self) -> None:
+        names = {name for _, name, _, _ in string.Formatter().parse(self.template) if name}
+        object.__setattr__(self, "fields", frozenset(names))
 
     def render(self, **fields: object) -> str:
         """The message for one occurrence."""

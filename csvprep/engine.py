@@ -510,6 +510,8 @@ class Validator:
         code = codes.get(rule.code)
         fixed = {"column": self._header[key], "operation": self.job.operation, "hint": "", **rule.params}
         detail, memo = rule.detail, self._messages
+        if detail is None and "value" not in code.fields:  # one message for every value (invalid-url)
+            return [code.render(**fixed)] * len(values)
         out = []
         for value in values:
             text = memo.get((key, rule_index, value))

@@ -144,11 +144,12 @@ def _email_detail(value: str) -> Mapping[str, object]:
 # --- phone -------------------------------------------------------------------------------------------
 
 _PHONE_JUNK = re.compile(r"[\s().\-/]")
+_PHONE_PLAIN = re.compile(r"\+?\d+")
 
 
 def _phone_detail(value: str) -> Mapping[str, object]:
     cleaned = _PHONE_JUNK.sub("", value)
-    if re.fullmatch(r"\+?\d+", cleaned):
+    if _PHONE_PLAIN.fullmatch(cleaned):
         return {"hint": f"; without spaces and punctuation this is {cleaned}"}
     return {"hint": ""}
 
@@ -275,16 +276,19 @@ def _numeric_readings(v: str) -> set[date] | None:
 
 def _date_hint(value: str) -> Mapping[str, object]:
     """Suggest the ISO form of a loose date when dateutil reads it one way only."""
-    from dateutil import parser as dateparser  # only for messages of bad dates: off the start-up path
-
     v = value.strip()
-    fast = _numeric_readings(v)
-    readings = fast if fast is not None else set()
-    for dayfirst in (False, True) if fast is None else ():
-        try:
-            readings.add(dateparser.parse(v, dayfirst=dayfirst, yearfirst=bool(re.match(r"\d{4}", v))).date())
-        except (ValueError, OverflowError):
-            continue
+    readings = _numeric_readings(v)
+    if readings is None:
+        from dateutil import parser as dateparser  # only for messages of bad dates: off the start-up path
+
+        readings = set()
+        for dayfirst in (False, True):
+            try:
+                readings.add(
+                    dateparser.parse(v, dayfirst=dayfirst, yearfirst=bool(re.match(r"\d{4}", v))).date()
+                )
+            except (ValueError, OverflowError):
+                continue
     if len(readings) == 1:
         return {"hint": f"; this looks like {readings.pop().isoformat()}"}
     if len(readings) > 1:
@@ -293,18 +297,26 @@ def _date_hint(value: str) -> Mapping[str, object]:
     return {"hint": ""}
 
 
+_DATETIME_HINTS = tuple(
+    (re.compile(pattern), hint)
+    for pattern, hint in (
+        (DATE, "; this is a date without a time"),
+        (rf"{DATE}[T ]{TIME}", "; the UTC offset (e.g. +05:30) is missing"),
+        (rf"{DATE}[T ]{TIME}(?:Z|[+-]\d{{4}})", "; write the offset as ±HH:mm (Z is +00:00)"),
+        (rf"{DATE} {TIME}{OFFSET}", "; put a T between the date and the time"),
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}",
+            "; an hour, minute, second or offset is out of range",
+        ),
+    )
+)
+
+
 def _datetime_hint(value: str) -> Mapping[str, object]:
     v = value.strip()
-    if re.fullmatch(DATE, v):
-        return {"hint": "; this is a date without a time"}
-    if re.fullmatch(rf"{DATE}[T ]{TIME}", v):
-        return {"hint": "; the UTC offset (e.g. +05:30) is missing"}
-    if re.fullmatch(rf"{DATE}[T ]{TIME}(?:Z|[+-]\d{{4}})", v):
-        return {"hint": "; write the offset as ±HH:mm (Z is +00:00)"}
-    if re.fullmatch(rf"{DATE} {TIME}{OFFSET}", v):
-        return {"hint": "; put a T between the date and the time"}
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", v):
-        return {"hint": "; an hour, minute, second or offset is out of range"}
+    for pattern, hint in _DATETIME_HINTS:
+        if pattern.fullmatch(v):
+            return {"hint": hint}
     return {"hint": ""}
 
 
@@ -344,16 +356,23 @@ def _digits_detail(where: str) -> Detail:
     return detail
 
 
+_THOUSANDS = re.compile(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+_DECIMAL_COMMA = re.compile(r"-?\d+,\d+")
+_EUROPEAN = re.compile(r"-?\d{1,3}(?:[.\s\u00a0]\d{3})+,\d+")  # 1.234,50 or 1 234,50
+_EUROPEAN_GROUPS = re.compile(r"[.\s\u00a0]")
+_SIGNED = re.compile(r"[$€£¥₹]\s?-?[\d.,]+|-?[\d.,]+\s?[$€£¥₹%]")
+
+
 def _number_hint(value: str) -> Mapping[str, object]:
     v = value.strip()
-    if re.fullmatch(r"-?\d{1,3}(?:,\d{3})+(?:\.\d+)?", v):
+    if _THOUSANDS.fullmatch(v):
         return {"hint": f"; remove the thousands separators: {v.replace(',', '')}"}
-    if re.fullmatch(r"-?\d+,\d+", v):
+    if _DECIMAL_COMMA.fullmatch(v):
         return {"hint": f"; use '.' as the decimal point: {v.replace(',', '.')}"}
-    if re.fullmatch(r"-?\d{1,3}(?:[.\s\u00a0]\d{3})+,\d+", v):  # European: 1.234,50 or 1 234,50
-        plain = re.sub(r"[.\s\u00a0]", "", v).replace(",", ".")
+    if _EUROPEAN.fullmatch(v):
+        plain = _EUROPEAN_GROUPS.sub("", v).replace(",", ".")
         return {"hint": f"; use '.' as the decimal point and no thousands separator: {plain}"}
-    if re.fullmatch(r"[$€£¥₹]\s?-?[\d.,]+|-?[\d.,]+\s?[$€£¥₹%]", v):
+    if _SIGNED.fullmatch(v):
         return {"hint": "; remove the currency or percent sign"}
     return {"hint": ""}
 
