@@ -278,8 +278,13 @@ def _hash(arr: pa_arrow.Array, casefold: bool) -> np.ndarray:
 
 # --- validation ------------------------------------------------------------------------------------------
 
-Suspects = dict[str, tuple[np.ndarray, int]]
-"""Per checked column: the cells its accept pass cannot clear, and how many leading rules surely pass."""
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """What :meth:`Validator.prepare` found in a batch: the failing cells of each checked column."""
+
+    parts: tuple[_Found, ...]
+
 
 _MESSAGE_MEMO = 8192
 """Messages memoised by (column, rule, value): bad values repeat within a batch; a bigger memo only grows
@@ -340,43 +345,46 @@ class Validator:
         for start in starts:
             start()
 
-    def suspects(self, batch: Batch) -> Suspects:
-        """The accept passes of one batch: per checked column, the cells they cannot clear.
+    def prepare(self, batch: Batch) -> Prepared:
+        """Every column's failing cells in one batch: its accept pass, then its rules on the cells left.
 
-        pyarrow kernels that release the GIL, two columns at a time; :func:`judge` runs them one batch
-        ahead, on the reader's thread, so that the validating thread never waits for them.
+        On a pool of two threads (pyarrow kernels release the GIL). :func:`judge` runs it one batch ahead,
+        on the reader's thread, while the judging thread finds the duplicates (state carried from batch to
+        batch) and writes the issues: measured at 1M rows, with the rules left on the judging thread every
+        other thread waited for it; with the duplicates moved too, the reader's.
         """
-        table = batch.table
-        if not (self._rules and table.num_rows):
-            return {}
-        columns = [(key, _single(table.column(key))) for key in self._rules]
-        passes = self._pool.map(lambda kc: self._suspects(kc[1], kc[0]), columns)
-        return dict(zip(self._rules, passes, strict=True))
+        table, rows = batch.table, batch.rows
+        parts: list[_Found] = []
+        if self._rules and table.num_rows:
+            columns = [(key, _single(table.column(key))) for key in self._rules]
+            found = self._pool.map(lambda kc: self._failures(kc[1], kc[0], rows), columns)
+            parts.extend(f for f in found if f is not None)
+        return Prepared(tuple(parts))
 
-    def validate(self, batch: Batch, suspects: Suspects | None = None) -> IssueBatch:
+    def validate(self, batch: Batch, prepared: Prepared | None = None) -> IssueBatch:
         """The issues of one batch (its well-formed records: string columns named by ``Column.key``).
 
         The same checks as :attr:`schema` (the pandera schema: one ``Check`` per rule), evaluated
         directly: pandera's lazy failure-case tables cost ~40 µs per failing cell and ~11 ms per batch
         (measured at 1M rows with 1% bad cells: 0.43 s per 31k-row batch against 0.01 s for the checks
         themselves), which alone would be ten times the parse floor. Each column gets one cheap accept pass
-        (:func:`csvprep.rules.accept_for`; ``suspects`` when they were taken already); the rules then run in
-        order on the cells it leaves, so a cell reports the first rule it fails, exactly as
-        :meth:`validate_pandera` does.
+        (:func:`csvprep.rules.accept_for`); the rules then run in order on the cells it leaves, so a cell
+        reports the first rule it fails, exactly as :meth:`validate_pandera` does. ``prepared``: the
+        batch's :meth:`prepare`, when it was run already.
         """
-        parts: list[_Found] = []
-        table, rows = batch.table, batch.rows
-        if suspects is None:
-            suspects = self.suspects(batch)
-        for key, (suspect, skip) in suspects.items():
-            s = _single(table.column(key))
-            found = self._column_failures(s, self._rules[key], suspect, skip)
-            if found is not None:
-                at, rule, value = found
-                parts.append(_Found.of(rows[at], self._rank[key], rule, value))
-        for col, casefold in self._unique:
-            parts.append(self._duplicates(batch, col, casefold))
-        return self._batch(self._first_per_cell(parts))
+        if prepared is None:
+            prepared = self.prepare(batch)
+        dups = [self._duplicates(batch, c, fold) for c, fold in self._unique]
+        return self._batch(self._first_per_cell([*prepared.parts, *dups]))
+
+    def _failures(self, arr: pa_arrow.Array, key: str, rows: np.ndarray) -> _Found | None:
+        """The failing cells of one column: its accept pass, then its rules on the cells left."""
+        suspect, skip = self._suspects(arr, key)
+        found = self._column_failures(arr, self._rules[key], suspect, skip)
+        if found is None:
+            return None
+        at, rule, value = found
+        return _Found.of(rows[at], self._rank[key], rule, value)
 
     def _suspects(self, arr: pa_arrow.Array, key: str) -> tuple[np.ndarray, int]:
         """Cells the accept pass cannot clear, and how many leading rules surely pass (the control rule).
@@ -548,11 +556,6 @@ class Validator:
             (order[bounds[gi] : bounds[gi + 1]], names[g // 2048], g % 2048)
             for gi, g in enumerate(groups.tolist())
         ]
-        code_arr = np.empty(len(ranks), dtype=object)
-        col_arr = np.empty(len(ranks), dtype=object)
-        for at, k, r in parts:
-            code_arr[at] = special[r] if r >= 1000 else rules[k][r].code
-            col_arr[at] = header[k]
 
         def render_all() -> list[str]:
             out = np.empty(len(ranks), dtype=object)
@@ -579,8 +582,9 @@ class Validator:
 
         return IssueBatch(
             rows=found.rows,
-            columns=col_arr,
-            codes=code_arr,
+            kinds=inverse.astype(np.int64).reshape(-1),
+            kind_columns=tuple(header[k] for _, k, _ in parts),
+            kind_codes=tuple(special[r] if r >= 1000 else rules[k][r].code for _, k, r in parts),
             values=values,
             render_all=render_all,
         )
@@ -662,7 +666,7 @@ def _column_accept(col: Column) -> Accept | None:
 
 def _empty_batch() -> IssueBatch:
     e = np.array([], dtype=object)
-    return IssueBatch(np.array([], dtype=np.int64), e, e, e, list)
+    return IssueBatch(np.array([], dtype=np.int64), np.array([], dtype=np.int64), (), (), e, list)
 
 
 # --- the batch loop shared by check and pack ------------------------------------------------------
@@ -763,10 +767,10 @@ def judge(table: Table, validator: Validator) -> Iterator[Judged]:
         gc.unfreeze()
 
 
-def _with_suspects(batches: Iterator[Batch], validator: Validator) -> Iterator[tuple[Batch, Suspects]]:
+def _prepared(batches: Iterator[Batch], validator: Validator) -> Iterator[tuple[Batch, Prepared]]:
     try:
         for batch in batches:
-            yield batch, validator.suspects(batch)
+            yield batch, validator.prepare(batch)
     finally:
         close = getattr(batches, "close", None)
         if close is not None:
@@ -774,29 +778,18 @@ def _with_suspects(batches: Iterator[Batch], validator: Validator) -> Iterator[t
 
 
 def _judge(batches: Iterator[Batch], validator: Validator, width: int) -> Iterator[Judged]:
-    # The reader's thread parses batch N+1 and takes its accept passes while this one judges batch N:
-    # measured at 1M rows, the judging thread had waited ~1 s in all for accept passes run beside it.
-    for batch, suspects in readahead(_with_suspects(batches, validator), depth=1):
-        issues = validator.validate(batch, suspects)
+    # The reader's thread parses batch N+1 and runs its column checks while this one finds batch N's
+    # duplicates and turns it into issues, messages and report lines.
+    for batch, prepared in readahead(_prepared(batches, validator), depth=1):
+        issues = validator.validate(batch, prepared)
         if batch.malformed:
             extra = IssueBatch.from_issues(_malformed_issues(batch.malformed, width))
-            issues = concat_batches([issues, extra]) if len(issues) else extra
+            issues = IssueBatch.concat([issues, extra]) if len(issues) else extra
         if len(issues):
-            is_err = issues.severities == str(Severity.ERROR)
+            is_err = issues.is_error
             error_rows = np.unique(issues.rows[is_err])
             if batch.malformed:
                 error_rows = np.setdiff1d(error_rows, [m.row for m in batch.malformed])
         else:
             error_rows = np.array([], dtype=np.int64)
         yield Judged(batch, issues, error_rows)
-
-
-def concat_batches(parts: Sequence[IssueBatch]) -> IssueBatch:
-    """Several issue batches as one (their renderers kept)."""
-    return IssueBatch(
-        rows=np.concatenate([p.rows for p in parts]),
-        columns=np.concatenate([p.columns for p in parts]),
-        codes=np.concatenate([p.codes for p in parts]),
-        values=np.concatenate([p.values for p in parts]),
-        render_all=lambda: [m for p in parts for m in p.messages],
-    )

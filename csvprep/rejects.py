@@ -22,7 +22,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from csvprep.batches import CSV_OPTIONS, csv_line
-from csvprep.codes import Severity
 from csvprep.engine import RESERVED_COLUMNS, Judged
 from csvprep.report import Issue
 
@@ -91,7 +90,7 @@ class Rejects:
         """
         issues = judged.issues
         joined = pa.array([""] * len(rows), pa.string())
-        at = np.flatnonzero(issues.severities == str(Severity.ERROR)) if len(issues) else np.array([], int)
+        at = np.flatnonzero(issues.is_error) if len(issues) else np.array([], int)
         if len(at):
             at = at[np.argsort(issues.rows[at], kind="stable")]
             code = pa.array(issues.codes[at].tolist(), pa.string())

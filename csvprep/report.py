@@ -52,14 +52,40 @@ class Issue:
 
 @dataclass(frozen=True)
 class IssueBatch:
-    """The cell issues of one batch of rows, as columns. Messages are rendered once, when first asked for."""
+    """The cell issues of one batch of rows, as columns. Messages are rendered once, when first asked for.
+
+    An issue's column and code come from its *kind*: a batch holds a few kinds (a column and a rule) and
+    many issues, so counts, severities and report lines are worked out once per kind.
+    """
 
     rows: np.ndarray
-    columns: np.ndarray
-    codes: np.ndarray
+    kinds: np.ndarray
+    """Per issue, its index in :attr:`kind_columns` and :attr:`kind_codes` (int64)."""
+    kind_columns: tuple[str | None, ...]
+    kind_codes: tuple[str, ...]
     values: np.ndarray
     render_all: Callable[[], Sequence[str]]
     """Every issue's message, in order (called at most once: see :attr:`messages`)."""
+
+    @functools.cached_property
+    def columns(self) -> np.ndarray:
+        """The column of each issue (None for row and file issues)."""
+        return np.array([*self.kind_columns, None], dtype=object)[:-1][self.kinds]
+
+    @functools.cached_property
+    def codes(self) -> np.ndarray:
+        """The code of each issue."""
+        return np.array(self.kind_codes, dtype=object)[self.kinds]
+
+    @functools.cached_property
+    def kind_errors(self) -> np.ndarray:
+        """Per kind, whether its code is an error (else a warning)."""
+        return np.array([codes.get(c).severity is Severity.ERROR for c in self.kind_codes], dtype=bool)
+
+    @functools.cached_property
+    def is_error(self) -> np.ndarray:
+        """Per issue, whether it is an error."""
+        return self.kind_errors[self.kinds] if len(self.kinds) else np.zeros(0, dtype=bool)
 
     @functools.cached_property
     def messages(self) -> Sequence[str]:
@@ -75,13 +101,13 @@ class IssueBatch:
     @functools.cached_property
     def severities(self) -> np.ndarray:
         """``error`` or ``warning``, per issue."""
-        sev = {c: str(codes.get(c).severity) for c in set(self.codes.tolist())}
-        return np.array([sev[c] for c in self.codes.tolist()], dtype=object)
+        return np.where(self.is_error, str(Severity.ERROR), str(Severity.WARNING)).astype(object)
 
     def issue(self, i: int) -> Issue:
-        code = str(self.codes[i])
+        kind = int(self.kinds[i])
+        code = self.kind_codes[kind]
         row = int(self.rows[i])
-        col, val = self.columns[i], self.values[i]
+        col, val = self.kind_columns[kind], self.values[i]
         return Issue(
             row if row > 0 else None,
             None if col is None else str(col),
@@ -97,12 +123,28 @@ class IssueBatch:
     @staticmethod
     def from_issues(issues: Sequence[Issue]) -> IssueBatch:
         msgs = [i.message for i in issues]
+        kinds: dict[tuple[str | None, str], int] = {}
+        at = [kinds.setdefault((i.column, i.code), len(kinds)) for i in issues]
         return IssueBatch(
             rows=np.array([i.row or 0 for i in issues], dtype=np.int64),
-            columns=np.array([i.column for i in issues], dtype=object),
-            codes=np.array([i.code for i in issues], dtype=object),
+            kinds=np.array(at, dtype=np.int64),
+            kind_columns=tuple(c for c, _ in kinds),
+            kind_codes=tuple(c for _, c in kinds),
             values=np.array([i.value for i in issues], dtype=object),
             render_all=lambda: msgs,
+        )
+
+    @staticmethod
+    def concat(parts: Sequence[IssueBatch]) -> IssueBatch:
+        """Several issue batches as one (their renderers kept)."""
+        shift = np.cumsum([0, *(len(p.kind_codes) for p in parts)])
+        return IssueBatch(
+            rows=np.concatenate([p.rows for p in parts]),
+            kinds=np.concatenate([p.kinds + s for p, s in zip(parts, shift.tolist(), strict=False)]),
+            kind_columns=tuple(c for p in parts for c in p.kind_columns),
+            kind_codes=tuple(c for p in parts for c in p.kind_codes),
+            values=np.concatenate([p.values for p in parts]),
+            render_all=lambda: [m for p in parts for m in p.messages],
         )
 
 
@@ -188,18 +230,20 @@ class ReportBuilder:
     def add(self, batch: IssueBatch) -> None:
         if not len(batch):
             return
-        sev = batch.severities
-        is_err = sev == "error"
-        self.errors += int(is_err.sum())
-        self.warnings += int((~is_err).sum())
-        cols = batch.columns.tolist()
-        if None in cols:
-            cols = ["" if c is None else c for c in cols]
-        pairs = Counter(zip(cols, batch.codes.tolist(), strict=True))
-        self.by_pair.update(pairs)
-        for (col, code), n in pairs.items():
-            self.by_code[code] += n
-            self.by_column[col] += n
+        is_err = batch.is_error
+        per_kind = np.bincount(batch.kinds, minlength=len(batch.kind_codes)).tolist()
+        for col, code, err, n in zip(
+            batch.kind_columns, batch.kind_codes, batch.kind_errors.tolist(), per_kind, strict=True
+        ):
+            if n:
+                col = "" if col is None else col
+                self.by_pair[(col, code)] += n
+                self.by_code[code] += n
+                self.by_column[col] += n
+                if err:
+                    self.errors += n
+                else:
+                    self.warnings += n
         rows = batch.rows
         cell = rows > 0
         err_rows = np.unique(rows[is_err & cell])
@@ -303,16 +347,18 @@ class JsonWriter:
         row_text = pc.cast(pa.array(rows), pa.string())
         if (rows <= 0).any():
             row_text = pc.if_else(pa.array(rows > 0), row_text, "null")
+        # The column, code and severity of each kind of issue, as one piece of text.
+        kinds = [
+            f', "column": {"null" if col is None else _json_str(col)}, "code": {_json_str(code)}, '
+            f'"severity": "{Severity.ERROR if err else Severity.WARNING}", "value": '
+            for col, code, err in zip(
+                batch.kind_columns, batch.kind_codes, batch.kind_errors.tolist(), strict=True
+            )
+        ]
         parts = [
             ',\n{"row": ',
             row_text,
-            ', "column": ',
-            _escaped(batch.columns),
-            ', "code": ',
-            _escaped(batch.codes),
-            ', "severity": ',
-            _escaped(batch.severities),
-            ', "value": ',
+            pa.array(kinds, pa.string()).take(pa.array(batch.kinds)),
             _escaped(batch.values),
             ', "message": ',
             _escaped(batch.messages),

@@ -151,7 +151,7 @@ def test_an_address_in_every_batch_stays_memoised() -> None:
 
 
 def test_prefetch_runs_with_the_accept_passes_and_changes_no_verdict() -> None:
-    """Validator.suspects hands the email column's suspects to the rule's prefetch; validate then finds
+    """Validator.prepare hands the email column's suspects to the rule's prefetch; validate then finds
     the same issues as with every verdict judged on the spot."""
     job = Job(schema=shipped_schema("Contacts"))
     header = ["Last_Name", "Email"]
@@ -159,8 +159,8 @@ def test_prefetch_runs_with_the_accept_passes_and_changes_no_verdict() -> None:
     table = pa.table({"Last_Name": ["x"] * len(values), "Email": values})
     batch = Batch(table, pa.array(range(2, 2 + len(values))).to_numpy())
     v = Validator(plan(header, job))
-    suspects = v.suspects(batch)
-    ahead = v.validate(batch, suspects)
+    prepared = v.prepare(batch)
+    ahead = v.validate(batch, prepared)
     fresh = Validator(plan(header, job)).validate_pandera(batch)
     assert list(ahead.rows) == list(fresh.rows)
     assert list(ahead.codes) == list(fresh.codes)
