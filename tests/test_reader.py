@@ -412,4 +412,4 @@ def test_misplaced_quote_deep_in_the_file_hands_only_the_rest_to_the_exact_parse
     monkeypatch.setattr(reader, "_exact_batches", exact_batches)
     _, rows_exact, bad_exact = read(p, fast=False)
     assert (got, bad) == (rows_exact, bad_exact)
-    assert len(resumed) == 1 and 1000 < resumed[0] <= 2500  # the slices before the quote were read fast
+    assert len(resumed) == 1 and 2000 < resumed[0] <= 2500  # the slices before the quote were read fast
