@@ -361,20 +361,21 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
     trim = _heap_trimmer()
 
     def finish(begin: int, end: int, parts: list[Future[pa.Table]]) -> Iterator[tuple[pa.Table, int]]:
-        table = pa.concat_tables([f.result() for f in parts])
-        n = table.num_rows
-        if n:
-            # One chunk per column (the rules read raw buffers); copying 16 MB is a few ms.
-            part = table.rename_columns(src.keys).combine_chunks()
+        pieces = [f.result() for f in parts]
+        parts.clear()  # the futures hold their tables too
+        n = sum(t.num_rows for t in pieces)
+        # One chunk per column (the rules read raw buffers); copying 16 MB is a few ms. The pieces are
+        # dropped before the slice is handed on: held while it is checked, they doubled its memory.
+        part = pa.concat_tables(pieces).rename_columns(src.keys).combine_chunks() if n else None
+        del pieces
         # Mapped pages count in this process's RSS until released: drop the slice just parsed (its
         # strings are copies) so that memory does not grow with the file (issue #5: 10M rows).
         _release(mm, src.start + begin, src.start + end)
-        if n:
-            yield part, src.start + end
-        del table
-        # The allocators keep freed pages for reuse; hand back what the slices before this one left.
+        # The allocators keep freed pages for reuse; hand back what the pieces and earlier slices left.
         pool.release_unused()
         trim()
+        if part is not None:
+            yield part, src.start + end
 
     workers = ThreadPoolExecutor(max_workers=pa.cpu_count(), thread_name_prefix="csvprep-parse")
     try:
