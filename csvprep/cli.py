@@ -10,7 +10,7 @@ import importlib.abc
 import os
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
@@ -311,7 +311,20 @@ def _without_pandas() -> None:
 def run() -> None:
     """The ``csvprep`` console script (and ``python -m csvprep.cli``): a process of its own."""
     _without_pandas()
-    sys.exit(main())
+    _exit_now(main())
+
+
+def _exit_now(code: int) -> None:
+    """End the process without tearing the interpreter down, as mypy does.
+
+    Freeing every object of a run, joining idle thread pools and waiting for the email worker took
+    0.12-0.14 s after a 1M-row check (4% of it). Every file the command wrote is closed by now, the spill
+    files of duplicate keys are unlinked already, and the email worker stops by itself when its pipe closes.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe or stream: nothing can reach it
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

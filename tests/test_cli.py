@@ -147,6 +147,23 @@ def test_the_command_process_gives_the_library_results(tmp_path: Path) -> None:
         assert (out / name).read_bytes() == (lib.paths.out_dir / name).read_bytes(), name
 
 
+def test_the_command_process_ends_with_every_output_written(tmp_path: Path) -> None:
+    """The console script leaves without tearing the interpreter down (:func:`csvprep.cli._exit_now`):
+    the report file and stdout are whole, and a reader that stops early gets no traceback."""
+    cmd = [sys.executable, "-m", "csvprep.cli", "check", str(EXAMPLE), "-m", "Contacts", "-q"]
+    out = tmp_path / "report.csv"
+    proc = subprocess.run([*cmd, "-f", "csv", "--output", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 1 and proc.stdout == "" and "Traceback" not in proc.stderr
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1 + len(csvprep.check(EXAMPLE, module="Contacts").issues)
+    head = subprocess.Popen([*cmd, "-f", "json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert head.stdout is not None and head.stderr is not None
+    head.stdout.read(5)
+    head.stdout.close()
+    err = head.stderr.read().decode()
+    assert head.wait() in (0, 1) and "Traceback" not in err, err
+
+
 def test_the_command_process_does_not_load_pandas() -> None:
     code = (
         "import sys; from csvprep import cli; cli._without_pandas(); "
