@@ -31,8 +31,9 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -357,44 +358,109 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
         buf = pa.BufferReader(whole[src.start + lo : src.start + hi])
         return pcsv.read_csv(buf, read_options=options, parse_options=parse, convert_options=convert)
 
+    def join(pieces: list[pa.Table]) -> pa.Table | None:
+        # One chunk per column (the rules read raw buffers); copying 16 MB is a few ms, done by the pool
+        # thread that parsed the last piece, not by the reader's thread that every batch waits for.
+        if not any(t.num_rows for t in pieces):
+            return None
+        return pa.concat_tables(pieces).rename_columns(src.keys).combine_chunks()
+
     pool = pa.default_memory_pool()
     trim = _heap_trimmer()
 
-    def finish(begin: int, end: int, parts: list[Future[pa.Table]]) -> Iterator[tuple[pa.Table, int]]:
-        pieces = [f.result() for f in parts]
-        parts.clear()  # the futures hold their tables too
-        n = sum(t.num_rows for t in pieces)
-        # One chunk per column (the rules read raw buffers); copying 16 MB is a few ms. The pieces are
-        # dropped before the slice is handed on: held while it is checked, they doubled its memory.
-        part = pa.concat_tables(pieces).rename_columns(src.keys).combine_chunks() if n else None
-        del pieces
+    def finish(job: _SliceJob) -> Iterator[tuple[pa.Table, int]]:
+        part = job.result()
         # Mapped pages count in this process's RSS until released: drop the slice just parsed (its
         # strings are copies) so that memory does not grow with the file (issue #5: 10M rows).
-        _release(mm, src.start + begin, src.start + end)
+        _release(mm, src.start + job.begin, src.start + job.end)
         # The allocators keep freed pages for reuse; hand back what the pieces and earlier slices left.
         pool.release_unused()
         trim()
         if part is not None:
-            yield part, src.start + end
+            yield part, src.start + job.end
 
     workers = ThreadPoolExecutor(max_workers=pa.cpu_count(), thread_name_prefix="csvprep-parse")
     try:
         # The next PARSE_AHEAD slices are parsed while this one is checked (bounded memory).
-        ahead: collections.deque[tuple[int, int, list[Future[pa.Table]]]] = collections.deque()
+        ahead: collections.deque[_SliceJob] = collections.deque()
         try:
             for begin, pieces in _slices(data, block_bytes, quote_fits(src.delimiter)):
-                ahead.append((begin, pieces[-1][1], [workers.submit(read, p) for p in pieces]))
+                ahead.append(_SliceJob.start(workers, begin, pieces, read, join))
                 if len(ahead) > PARSE_AHEAD:
-                    yield from finish(*ahead.popleft())
+                    yield from finish(ahead.popleft())
         except _MisplacedQuote:
             # The scan runs ahead of the slices delivered: those before the quote are sound; deliver them.
             while ahead:
-                yield from finish(*ahead.popleft())
+                yield from finish(ahead.popleft())
             raise
         while ahead:
-            yield from finish(*ahead.popleft())
+            yield from finish(ahead.popleft())
     finally:
         workers.shutdown(wait=True, cancel_futures=True)
+
+
+class _SliceJob:
+    """One slice's pieces, parsed on a pool; the thread that parses the last piece joins them."""
+
+    def __init__(self, begin: int, end: int, count: int, join: Callable[[list[pa.Table]], pa.Table | None]):
+        self.begin, self.end = begin, end
+        self._tables: list[pa.Table | None] = [None] * count
+        self._left = count
+        self._join = join
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._table: pa.Table | None = None
+        self._error: BaseException | None = None
+
+    @staticmethod
+    def start(
+        workers: ThreadPoolExecutor,
+        begin: int,
+        pieces: list[tuple[int, int]],
+        read: Callable[[tuple[int, int]], pa.Table],
+        join: Callable[[list[pa.Table]], pa.Table | None],
+    ) -> _SliceJob:
+        job = _SliceJob(begin, pieces[-1][1], len(pieces), join)
+        for i, piece in enumerate(pieces):
+            workers.submit(job._parse, i, piece, read)
+        return job
+
+    def _parse(self, i: int, piece: tuple[int, int], read: Callable[[tuple[int, int]], pa.Table]) -> None:
+        try:
+            table = read(piece)
+        except BaseException as e:  # noqa: BLE001 - handed to the reader's thread by result()
+            self._fail(e)
+            return
+        with self._lock:
+            if self._error is not None:
+                return
+            self._tables[i] = table
+            self._left -= 1
+            last = self._left == 0
+        if last:
+            try:
+                self._table = self._join([t for t in self._tables if t is not None])
+            except BaseException as e:  # noqa: BLE001 - handed to the reader's thread by result()
+                self._fail(e)
+                return
+            finally:
+                self._tables = []
+            self._done.set()
+
+    def _fail(self, error: BaseException) -> None:
+        with self._lock:
+            if self._error is None:
+                self._error = error
+            self._tables = []
+        self._done.set()
+
+    def result(self) -> pa.Table | None:
+        """The slice as one table (None when it holds no record); raises what a piece raised."""
+        self._done.wait()
+        if self._error is not None:
+            raise self._error
+        table, self._table = self._table, None
+        return table
 
 
 def _slices(

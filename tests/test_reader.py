@@ -413,3 +413,17 @@ def test_misplaced_quote_deep_in_the_file_hands_only_the_rest_to_the_exact_parse
     _, rows_exact, bad_exact = read(p, fast=False)
     assert (got, bad) == (rows_exact, bad_exact)
     assert len(resumed) == 1 and 2000 < resumed[0] <= 2500  # the slices before the quote were read fast
+
+
+@pytest.mark.parametrize("bad_row", [5, 700, 1400])
+def test_a_ragged_record_inside_a_slice_of_many_pieces(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_row: int
+) -> None:
+    """A piece that pyarrow refuses (a record with one field too many) fails its whole slice, whichever
+    piece of it that is; the exact parser resumes after the slices delivered, and nothing is lost."""
+    rows = [f'{i},"note {i}\nline two",{i % 7}' if i % 3 else f"{i},plain,{i % 7}" for i in range(1500)]
+    rows[bad_row] = f"{bad_row},extra,field,here"
+    p = write(tmp_path, "\n".join(["A,B,C", *rows]).encode() + b"\n")
+    monkeypatch.setattr(reader, "PIECE_BYTES", 300)
+    _, got, bad = both(p, block_bytes=8 << 10)
+    assert bad[bad_row + 2][0] == "field-count" and len(got) == 1499
