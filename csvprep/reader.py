@@ -381,13 +381,15 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
 
     workers = ThreadPoolExecutor(max_workers=pa.cpu_count(), thread_name_prefix="csvprep-parse")
     try:
-        # The next PARSE_AHEAD slices are parsed while this one is checked (bounded memory).
+        # Up to PARSE_AHEAD slices are parsed while the one before them is checked (bounded memory); a
+        # slice parsed already goes first: then the consumer is the slower (pack), and parsing further
+        # ahead would only hold memory (1M rows: pack 468 -> 415 MB at the same speed).
         ahead: collections.deque[_SliceJob] = collections.deque()
         try:
             for begin, pieces in _slices(data, block_bytes, quote_fits(src.delimiter)):
-                ahead.append(_SliceJob.start(workers, begin, pieces, read, join))
-                if len(ahead) > PARSE_AHEAD:
+                while ahead and (len(ahead) >= PARSE_AHEAD or ahead[0].ready()):
                     yield from finish(ahead.popleft())
+                ahead.append(_SliceJob.start(workers, begin, pieces, read, join))
         except _MisplacedQuote:
             # The scan runs ahead of the slices delivered: those before the quote are sound; deliver them.
             while ahead:
@@ -453,6 +455,10 @@ class _SliceJob:
                 self._error = error
             self._tables = []
         self._done.set()
+
+    def ready(self) -> bool:
+        """Whether the slice is parsed (or failed)."""
+        return self._done.is_set()
 
     def result(self) -> pa.Table | None:
         """The slice as one table (None when it holds no record); raises what a piece raised."""
