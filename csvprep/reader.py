@@ -22,7 +22,6 @@ named by :func:`unique_keys` with the spreadsheet row number of each record (hea
 from __future__ import annotations
 
 import codecs
-import collections
 import csv
 import ctypes
 import functools
@@ -51,9 +50,6 @@ from csvprep.encoding import OLE_MAGIC, SAMPLE_BYTES, ZIP_MAGIC, detect, transco
 from csvprep.errors import InputError, UsageError
 
 BLOCK_BYTES = 16 << 20
-PARSE_AHEAD = 2
-"""Slices parsed ahead of the one being checked: work for idle cores while a slice waits its turn
-(1M bench rows, against 1 ahead: wall x0.93, CPU x0.94, +40 MB peak)."""
 PIECE_BYTES = 1 << 20
 """Bytes per piece parsed by one ``read_csv`` call (a piece ends on a record boundary)."""
 EXACT_BATCH_ROWS = 65536
@@ -336,7 +332,7 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
     becomes one table. pyarrow's own threaded reader must find where its blocks end with a quote-aware scan
     of its own; the cuts made here make that scan needless: parsing the 1M-row bench file took 1.1-1.35
     CPU-s this way against 1.7-2.1 through the threaded reader (1 MB blocks in 16 MB slices). Bounded
-    memory: at most :data:`PARSE_AHEAD` slices are parsed ahead of the one delivered (issue #5).
+    memory: one slice is parsed ahead of the one delivered (issue #5).
     """
     names = [str(i) for i in range(len(src.keys))]
     # Zero-copy: pyarrow parses the page-cached file through a memory map (its strings are copies). The
@@ -381,22 +377,22 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
 
     workers = ThreadPoolExecutor(max_workers=pa.cpu_count(), thread_name_prefix="csvprep-parse")
     try:
-        # Up to PARSE_AHEAD slices are parsed while the one before them is checked (bounded memory); a
-        # slice parsed already goes first: then the consumer is the slower (pack), and parsing further
-        # ahead would only hold memory (1M rows: pack 468 -> 415 MB at the same speed).
-        ahead: collections.deque[_SliceJob] = collections.deque()
+        # Each slice is scanned, then the one before it is delivered, then it is parsed: its parse runs
+        # while the slice before it is checked. One slice ahead holds memory flat; two ahead measured no
+        # faster (x1.005, 10 runs at 1M rows) and held ~40 MB more at 1M rows, ~65 MB more at 10M.
+        pending: _SliceJob | None = None
         try:
             for begin, pieces in _slices(data, block_bytes, quote_fits(src.delimiter)):
-                while ahead and (len(ahead) >= PARSE_AHEAD or ahead[0].ready()):
-                    yield from finish(ahead.popleft())
-                ahead.append(_SliceJob.start(workers, begin, pieces, read, join))
+                if pending is not None:
+                    yield from finish(pending)
+                pending = _SliceJob.start(workers, begin, pieces, read, join)
         except _MisplacedQuote:
-            # The scan runs ahead of the slices delivered: those before the quote are sound; deliver them.
-            while ahead:
-                yield from finish(ahead.popleft())
+            # The scan runs ahead of the slices delivered: the one before the quote is sound; deliver it.
+            if pending is not None:
+                yield from finish(pending)
             raise
-        while ahead:
-            yield from finish(ahead.popleft())
+        if pending is not None:
+            yield from finish(pending)
     finally:
         workers.shutdown(wait=True, cancel_futures=True)
 
@@ -455,10 +451,6 @@ class _SliceJob:
                 self._error = error
             self._tables = []
         self._done.set()
-
-    def ready(self) -> bool:
-        """Whether the slice is parsed (or failed)."""
-        return self._done.is_set()
 
     def result(self) -> pa.Table | None:
         """The slice as one table (None when it holds no record); raises what a piece raised."""
