@@ -374,8 +374,11 @@ class Validator:
         """
         if prepared is None:
             prepared = self.prepare(batch)
-        dups = [self._duplicates(batch, c, fold) for c, fold in self._unique]
-        return self._batch(self._first_per_cell([*prepared.parts, *dups]))
+        return self._batch(self._first_per_cell([*prepared.parts, *self._all_duplicates(batch)]))
+
+    def _all_duplicates(self, batch: Batch) -> list[_Found]:
+        """Empty and repeated keys and repeated unique values (state carried from batch to batch)."""
+        return [self._duplicates(batch, col, casefold) for col, casefold in self._unique]
 
     def _failures(self, arr: pa_arrow.Array, key: str, rows: np.ndarray) -> _Found | None:
         """The failing cells of one column: its accept pass, then its rules on the cells left."""
@@ -443,8 +446,7 @@ class Validator:
                         fc["failure_case"].astype(object).to_numpy(),
                         np.full(len(fc), -1, dtype=np.int64),
                     ))  # fmt: skip
-        for col, casefold in self._unique:
-            parts.append(self._duplicates(batch, col, casefold))
+        parts.extend(self._all_duplicates(batch))
         return self._batch(self._first_per_cell(parts))
 
     def _first_per_cell(self, parts: list[_Found]) -> _Found:
