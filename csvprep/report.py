@@ -70,7 +70,7 @@ class IssueBatch:
     @functools.cached_property
     def columns(self) -> np.ndarray:
         """The column of each issue (None for row and file issues)."""
-        return np.array([*self.kind_columns, None], dtype=object)[:-1][self.kinds]
+        return np.array(self.kind_columns, dtype=object)[self.kinds]
 
     @functools.cached_property
     def codes(self) -> np.ndarray:
@@ -85,7 +85,7 @@ class IssueBatch:
     @functools.cached_property
     def is_error(self) -> np.ndarray:
         """Per issue, whether it is an error."""
-        return self.kind_errors[self.kinds] if len(self.kinds) else np.zeros(0, dtype=bool)
+        return self.kind_errors[self.kinds]
 
     @functools.cached_property
     def messages(self) -> Sequence[str]:
