@@ -90,7 +90,7 @@ class Rejects:
         """
         issues = judged.issues
         joined = pa.array([""] * len(rows), pa.string())
-        at = np.flatnonzero(issues.is_error) if len(issues) else np.array([], int)
+        at = np.flatnonzero(issues.is_error)
         if len(at):
             at = at[np.argsort(issues.rows[at], kind="stable")]
             code = pa.array(issues.codes[at].tolist(), pa.string())
