@@ -538,7 +538,7 @@ class Validator:
 
     def _batch(self, found: _Found) -> IssueBatch:
         if not len(found.rows):
-            return _empty_batch()
+            return IssueBatch.from_issues(())
         rules = self._rules
         header = self._header
         job = self.job
@@ -664,11 +664,6 @@ def _column_accept(col: Column) -> Accept | None:
         return ok
 
     return accept
-
-
-def _empty_batch() -> IssueBatch:
-    e = np.array([], dtype=object)
-    return IssueBatch(np.array([], dtype=np.int64), np.array([], dtype=np.int64), (), (), e, list)
 
 
 # --- the batch loop shared by check and pack ------------------------------------------------------
