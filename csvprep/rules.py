@@ -100,6 +100,9 @@ SURE_EMAIL_BYTES = 68
 # (email_validator.SPECIAL_USE_DOMAIN_NAMES, held equal by a test).
 SPECIAL_USE_DOMAINS = ("arpa", "invalid", "local", "localhost", "onion", "test")
 _SPECIAL_USE = rf"(?i)\.(?:{'|'.join(SPECIAL_USE_DOMAINS)})$"
+# The last two bytes of those names, lower case: a cell that ends otherwise cannot end with one of them.
+_SPECIAL_ENDS = np.zeros(1 << 16, dtype=bool)
+_SPECIAL_ENDS[[(ord(d[-2]) << 8) | ord(d[-1]) for d in SPECIAL_USE_DOMAINS]] = True
 
 
 _VERDICTS = emails.Verdicts()
@@ -115,8 +118,25 @@ def _email_sure(arr: pa.Array) -> np.ndarray:
     """True where the strict pattern clears the cell; email-validator decides the others."""
     sure = byte_lengths(arr) <= SURE_EMAIL_BYTES
     sure &= _np(pc.match_substring_regex(arr, f"^(?:{STRICT_EMAIL})?$"))
-    sure &= ~_np(pc.match_substring_regex(arr, _SPECIAL_USE))
+    # The special-use pattern runs only on cells whose last two bytes could end such a name: RE2 over
+    # every cell was ~0.13 s per 1M cells, a third of the pass.
+    at = np.flatnonzero(sure & _special_end(arr))
+    if len(at):
+        sure[at[_np(pc.match_substring_regex(arr.take(pa.array(at)), _SPECIAL_USE))]] = False
     return sure
+
+
+def _special_end(arr: pa.Array) -> np.ndarray:
+    """Cells whose last two bytes, letters lowered, end one of :data:`SPECIAL_USE_DOMAINS` (and a few
+    more: ``| 0x20`` lowers letters and changes some other bytes; the pattern decides)."""
+    offsets, raw = string_bytes(arr)
+    ends = offsets[1:]
+    two = np.diff(offsets) >= 2
+    if not two.any():
+        return two
+    last = raw[np.where(two, ends - 1, 0)].astype(np.intp) | 0x20
+    prev = raw[np.where(two, ends - 2, 0)].astype(np.intp) | 0x20
+    return two & _SPECIAL_ENDS[(prev << 8) | last]
 
 
 def _email_doubtful(arr: pa.Array) -> tuple[np.ndarray, list[str]]:
