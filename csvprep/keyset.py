@@ -118,6 +118,26 @@ def hash_strings(arr: pa.Array) -> np.ndarray:
     return out
 
 
+def _stable_sort(hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The stable sort order of ``hashes`` (equal hashes keep their order: a group's first is the first
+    occurrence), the sorted hashes, and where one equals the one before it.
+
+    NumPy's quicksort and then a sort of the few runs of equal hashes: the stable sort (timsort) of 60k
+    hashes took 2.5 times as long.
+    """
+    order = np.argsort(hashes)
+    sh = hashes[order]
+    repeat = np.zeros(len(sh), dtype=bool)
+    repeat[1:] = sh[1:] == sh[:-1]
+    if repeat.any():
+        run = repeat.copy()
+        run[:-1] |= repeat[1:]  # every member of a run of equal hashes
+        at = np.flatnonzero(run)
+        group = np.cumsum(~repeat)[at]
+        order[at] = order[at][np.lexsort((order[at], group))]
+    return order, sh, repeat
+
+
 @dataclass(frozen=True, slots=True)
 class _DiskRun:
     """A sorted run spilled to disk: its high halves mapped from one file, its (low half, row) records
@@ -162,8 +182,7 @@ class SeenKeys:
         """For each value, the row where it was seen first (earlier batch or earlier in this one), or -1."""
         n = len(hashes)
         first = np.full(n, -1, dtype=np.int64)
-        order = np.argsort(hashes, kind="stable")
-        sh = hashes[order]
+        order, sh, repeat = _stable_sort(hashes)
         for run_h, run_r in self.runs:
             # sorted queries walk each run in order: far fewer cache misses than random ones
             pos = np.searchsorted(run_h, sh)
@@ -172,8 +191,6 @@ class SeenKeys:
             first[order[hit]] = run_r[pos[hit]]
         if self.disk:
             self._disk_lookup(sh, order, first)
-        repeat = np.zeros(n, dtype=bool)
-        repeat[1:] = sh[1:] == sh[:-1]
         start = np.maximum.accumulate(np.where(~repeat, np.arange(n), 0))
         dup_idx = order[repeat]
         first_in_batch = rows[order[start[repeat]]]
@@ -190,15 +207,11 @@ class SeenKeys:
             (h2, r2), (h1, r1) = self.runs[-1], self.runs[-2]
             if len(h2) * 2 < len(h1) or len(h1) + len(h2) > self.MAX_RUN:
                 break
-            # The runs hold different keys: merge by insertion positions, no sort of the whole.
-            at = np.searchsorted(h1, h2) + np.arange(len(h2))
-            rest = np.ones(len(h1) + len(h2), dtype=bool)
-            rest[at] = False
-            hh = np.empty(len(rest), dtype=h1.dtype)
-            rr = np.empty(len(rest), dtype=r1.dtype)
-            hh[at], rr[at] = h2, r2
-            hh[rest], rr[rest] = h1, r1
-            self.runs[-2:] = [(hh, rr)]
+            # Timsort finds the two sorted runs and merges them in one pass: twice as fast as placing
+            # each run by insertion positions (2.5 against 4.8 ms for 240k and 60k keys).
+            hh = np.concatenate([h1, h2])
+            order = np.argsort(hh, kind="stable")
+            self.runs[-2:] = [(hh[order], np.concatenate([r1, r2])[order])]
         while len(self.runs) > 1 and self.memory_keys > self.MEMORY_KEYS:
             self._spill(*self.runs.pop(0))
 
