@@ -153,7 +153,7 @@ def run_check(
     try:
         sinks: list[IssueSink] = []
         if fmt == "json":
-            sinks.append(JsonWriter(out))
+            sinks.append(JsonWriter(getattr(out, "buffer", out)))  # the bytes, when out has them
         elif fmt == "csv":
             sinks.append(CsvWriter(out))
         size = file.stat().st_size if file.is_file() else None

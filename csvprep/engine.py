@@ -411,7 +411,7 @@ class Validator:
     @staticmethod
     def _column_failures(
         arr: pa_arrow.Array, rules: tuple[Rule, ...], suspect: np.ndarray, skip: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    ) -> tuple[np.ndarray, np.ndarray, pa_arrow.Array] | None:
         """(positions, first failing rule, value) of the suspect cells of one column that fail a rule."""
         at = np.flatnonzero(suspect)
         if not len(at):
@@ -424,7 +424,7 @@ class Validator:
         bad = first >= 0
         if not bad.any():
             return None
-        return at[bad], first[bad], sub.to_numpy(zero_copy_only=False)[bad]
+        return at[bad], first[bad], _strings(sub.filter(pa_arrow.array(bad)))
 
     def validate_pandera(self, batch: Batch) -> IssueBatch:
         """:meth:`validate` through pandera's lazy validation of :attr:`schema` (same verdicts, slower)."""
@@ -443,7 +443,7 @@ class Validator:
                         fc["index"].astype("int64").to_numpy(),
                         fc["column"].map(self._rank).astype("int64").to_numpy(),
                         fc["check"].astype(str).str.partition(":")[0].astype("int64").to_numpy(),
-                        fc["failure_case"].astype(object).to_numpy(),
+                        pa_arrow.array(fc["failure_case"].astype(object).tolist(), pa_arrow.string()),
                         np.full(len(fc), -1, dtype=np.int64),
                     ))  # fmt: skip
         parts.extend(self._all_duplicates(batch))
@@ -463,9 +463,9 @@ class Validator:
         keep = np.ones(len(order), dtype=bool)
         keep[1:] = (r[1:] != r[:-1]) | (k[1:] != k[:-1])
         at = order[keep]
-        values = np.concatenate([p.values for p in parts])
+        values = pa_arrow.concat_arrays([p.values for p in parts]).take(pa_arrow.array(at))
         extra = np.concatenate([p.extra for p in parts])
-        return _Found(rows[at], rank[at], rule[at], values[at], extra[at])
+        return _Found(rows[at], rank[at], rule[at], values, extra[at])
 
     def _duplicates(self, batch: Batch, col: Column, casefold: bool) -> _Found:
         arr = _single(batch.table.column(col.key))
@@ -481,7 +481,7 @@ class Validator:
                     rows[empty],
                     np.full(n, rank),
                     np.full(n, 1000),
-                    np.full(n, "", dtype=object),
+                    _strings(arr.filter(pa_arrow.array(empty))),
                     np.full(n, -1),
                 )
             )
@@ -497,7 +497,7 @@ class Validator:
                         rows[full][dup],
                         np.full(n, rank),
                         np.full(n, 1001 if is_key else 1002),
-                        filled.filter(pa_arrow.array(dup)).to_numpy(zero_copy_only=False),
+                        _strings(filled.filter(pa_arrow.array(dup))),
                         first[dup],
                     )
                 )
@@ -509,7 +509,7 @@ class Validator:
             np.concatenate([o.rows for o in out]),
             np.concatenate([o.columns for o in out]),
             np.concatenate([o.rules for o in out]),
-            np.concatenate([o.values for o in out]),
+            pa_arrow.concat_arrays([o.values for o in out]),
             np.concatenate([o.extra for o in out]),
         )
 
@@ -559,13 +559,17 @@ class Validator:
             for gi, g in enumerate(groups.tolist())
         ]
 
-        def render_all() -> list[str]:
-            out = np.empty(len(ranks), dtype=object)
+        def render_all() -> pa_arrow.DictionaryArray:
+            # Each group's distinct messages go into one dictionary; each issue gets its index there.
+            texts: list[str] = []
+            index = np.empty(len(ranks), dtype=np.int32)
             for at, k, r in parts:
+                group = values.take(pa_arrow.array(at))
                 if r >= 1000:
                     c = codes.get(special[r])
                     case = " (compared ignoring case)" if r != 1000 and k in casefold else ""
-                    out[at] = [
+                    index[at] = np.arange(len(texts), len(texts) + len(at))
+                    texts.extend(
                         c.render(
                             column=header[k],
                             value=v,
@@ -574,13 +578,15 @@ class Validator:
                             first_row=x,
                             case=case,
                         )
-                        for v, x in zip(values[at].tolist(), extra[at].tolist(), strict=True)
-                    ]
+                        for v, x in zip(group.to_pylist(), extra[at].tolist(), strict=True)
+                    )
                     continue
-                enc = pa_arrow.array(values[at].tolist(), pa_arrow.string()).dictionary_encode()
-                texts = self._messages_of(k, r, enc.dictionary.to_pylist())
-                out[at] = np.array(texts, dtype=object)[enc.indices.to_numpy(zero_copy_only=False)]
-            return out.tolist()  # type: ignore[no-any-return]
+                enc = group.dictionary_encode()
+                index[at] = enc.indices.to_numpy(zero_copy_only=False) + len(texts)
+                texts.extend(self._messages_of(k, r, enc.dictionary.to_pylist()))
+            return pa_arrow.DictionaryArray.from_arrays(
+                pa_arrow.array(index), pa_arrow.array(texts, pa_arrow.string())
+            )
 
         return IssueBatch(
             rows=found.rows,
@@ -600,18 +606,23 @@ class _Found:
     rows: np.ndarray
     columns: np.ndarray
     rules: np.ndarray
-    values: np.ndarray
+    values: pa_arrow.Array
     extra: np.ndarray
 
     @staticmethod
-    def of(rows: np.ndarray, column: int, rules: np.ndarray, values: np.ndarray) -> _Found:
+    def of(rows: np.ndarray, column: int, rules: np.ndarray, values: pa_arrow.Array) -> _Found:
         n = len(rows)
         return _Found(rows, np.full(n, column), rules, values, np.full(n, -1, dtype=np.int64))
 
     @staticmethod
     def empty() -> _Found:
         i = np.array([], dtype=np.int64)
-        return _Found(i, i, i, np.array([], dtype=object), i)
+        return _Found(i, i, i, pa_arrow.array([], pa_arrow.string()), i)
+
+
+def _strings(arr: pa_arrow.Array) -> pa_arrow.Array:
+    """Cell texts as ``string`` (a DataFrame's columns may be ``large_string``): one type to concatenate."""
+    return arr if arr.type == pa_arrow.string() else arr.cast(pa_arrow.string())
 
 
 def _single(arr: pa_arrow.Array | pa_arrow.ChunkedArray) -> pa_arrow.Array:

@@ -95,7 +95,7 @@ class Rejects:
             at = at[np.argsort(issues.rows[at], kind="stable")]
             code = pa.array(issues.codes[at].tolist(), pa.string())
             col = pa.array(issues.columns[at].tolist(), pa.string())
-            msg = pa.array(np.asarray(issues.messages, dtype=object)[at].tolist(), pa.string())
+            msg = issues.message_array.take(pa.array(at)).dictionary_decode()
             text = reasons(code, col, msg)
             r = issues.rows[at]
             starts = np.flatnonzero(np.r_[True, r[1:] != r[:-1]])

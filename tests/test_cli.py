@@ -118,10 +118,14 @@ def test_keep_caps_issues_not_counts() -> None:
     [["plain", "plain", None, 'a "quoted" \\ back', "tab\there", "é ü ✓", "\x00\x1f", ""], [None], ["x"]],
 )
 def test_json_text_of_values_equals_json_dumps(values: list[str | None]) -> None:
+    import pyarrow as pa
+
     from csvprep.report import _escaped
 
-    got = _escaped(values).to_pylist()
-    assert got == [json.dumps(v, ensure_ascii=False) for v in values]
+    arr = pa.array(values, pa.string())
+    want = [json.dumps(v, ensure_ascii=False) for v in values]
+    assert _escaped(arr).to_pylist() == want
+    assert _escaped(arr.dictionary_encode()).to_pylist() == want
 
 
 def test_the_command_process_gives_the_library_results(tmp_path: Path) -> None:
