@@ -14,6 +14,7 @@ worker: it imports nothing of csvprep.
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import itertools
 import json
@@ -56,20 +57,28 @@ class _Worker:
             stderr=subprocess.DEVNULL,
             encoding="utf-8",
         )
-        self._lock = threading.Lock()
         self.answered = 0
 
-    def ask(self, values: Sequence[str]) -> list[str | None] | None:
-        """The verdicts of ``values``, or None when the worker is gone."""
-        stdin, stdout = self._proc.stdin, self._proc.stdout
-        assert stdin is not None and stdout is not None
-        with self._lock:
-            try:
-                stdin.write(json.dumps(list(values)) + "\n")
-                stdin.flush()
-                line = stdout.readline()
-            except (OSError, ValueError):
-                return None
+    def send(self, values: Sequence[str]) -> bool:
+        """Hand the worker a request (answered in order: :meth:`receive`); False when it is gone."""
+        stdin = self._proc.stdin
+        assert stdin is not None
+        try:
+            stdin.write(json.dumps(list(values)) + "\n")
+            stdin.flush()
+        except (OSError, ValueError):
+            return False
+        return True
+
+    def receive(self, values: Sequence[str]) -> list[str | None] | None:
+        """The verdicts of the oldest request not received yet (``values``), or None when the worker is
+        gone."""
+        stdout = self._proc.stdout
+        assert stdout is not None
+        try:
+            line = stdout.readline()
+        except (OSError, ValueError):
+            return None
         if not line:
             return None
         try:
@@ -105,20 +114,30 @@ class Verdicts:
         self._broken = False
         self._pid = os.getpid()
         self._lock = threading.Lock()
+        self._pending: collections.deque[list[str]] = collections.deque()
+        """Requests sent to the worker and not answered yet, oldest first."""
+        self._settling = threading.Lock()
 
     def verdict(self, value: str) -> str | None:
-        """email-validator's verdict on one address (memoised)."""
+        """email-validator's verdict on one address (memoised; waits for the worker's pending answers)."""
         try:
             return self._memo[value]
         except KeyError:
             pass
+        if self._pending:
+            self.settle()
+            try:
+                return self._memo[value]
+            except KeyError:
+                pass
         answer = judge(value)
         self._remember({value: answer})
         return answer
 
     def prefetch(self, values: Sequence[str]) -> None:
-        """Judge the addresses not memoised yet: in the worker process when it runs, or when there are
-        enough of them to start it; here otherwise."""
+        """Have the addresses not memoised yet judged: sent to the worker process when it runs, or when
+        there are enough of them to start it (without waiting: :meth:`verdict` waits when it needs an
+        answer); judged here otherwise."""
         memo = self._memo
         known: dict[str, str | None] = {}
         todo: list[str] = []
@@ -127,13 +146,29 @@ class Verdicts:
                 known[v] = memo[v]
             except KeyError:
                 todo.append(v)
-        if todo:
-            answers = self._ask_worker(todo, boot=len(todo) >= self._worker_min)
-            if answers is None:
-                answers = [judge(v) for v in todo]
-            known.update(zip(todo, answers, strict=True))
+        if todo and not self._send(todo, boot=len(todo) >= self._worker_min):
+            known.update(zip(todo, [judge(v) for v in todo], strict=True))
         # Known ones are remembered again, as new: an address in every batch (@gmail.com) must not age out.
         self._remember(known)
+
+    def settle(self) -> None:
+        """Wait for the worker's answers to every request sent so far and remember them (when the worker
+        is gone meanwhile, the addresses are judged here)."""
+        with self._settling:
+            while True:
+                with self._lock:
+                    self._adopt_fork()
+                    if not self._pending:
+                        return
+                    todo, worker = self._pending[0], self._worker
+                answers = worker.receive(todo) if worker is not None else None
+                if answers is None:
+                    with self._lock:
+                        self._broken = True
+                    answers = [judge(v) for v in todo]
+                with self._lock:
+                    self._pending.popleft()
+                self._remember(dict(zip(todo, answers, strict=True)))
 
     def start(self) -> None:
         """Start the worker now (a large input is coming): it boots while this process starts up."""
@@ -143,9 +178,7 @@ class Verdicts:
     def _running(self, boot: bool) -> _Worker | None:
         """The worker when it runs and was running before this call; starts it when ``boot`` and none
         runs. Call with the lock held."""
-        if self._pid != os.getpid():
-            # A forked copy of this process: the worker's pipes belong to the parent. Start afresh.
-            self._worker, self._broken, self._pid = None, False, os.getpid()
+        self._adopt_fork()
         if self._broken:
             return None
         if self._worker is not None or not boot:
@@ -158,16 +191,24 @@ class Verdicts:
         atexit.register(self.close)
         return None  # booting (~0.1 s): the request that started it is judged here (~15 ms) meanwhile
 
-    def _ask_worker(self, values: Sequence[str], boot: bool) -> list[str | None] | None:
+    def _adopt_fork(self) -> None:
+        """In a forked copy of this process the worker's pipes and the requests in them are the parent's:
+        start afresh. Call with the lock held."""
+        if self._pid != os.getpid():
+            self._worker, self._broken, self._pid = None, False, os.getpid()
+            self._pending = collections.deque()
+
+    def _send(self, values: list[str], boot: bool) -> bool:
+        """Hand ``values`` to the worker; False when it does not run (then they are judged here)."""
         with self._lock:
             worker = self._running(boot)
-        if worker is None:
-            return None
-        answers = worker.ask(values)
-        if answers is None:
-            with self._lock:
+            if worker is None:
+                return False
+            if not worker.send(values):
                 self._broken = True
-        return answers
+                return False
+            self._pending.append(values)  # in the order sent, under the lock: answers come in that order
+            return True
 
     def _remember(self, answers: dict[str, str | None]) -> None:
         with self._lock:
