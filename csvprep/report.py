@@ -149,7 +149,7 @@ class IssueBatch:
 
     @staticmethod
     def concat(parts: Sequence[IssueBatch]) -> IssueBatch:
-        """Several issue batches as one (their renderers kept)."""
+        """One or more issue batches as one (their renderers kept)."""
         shift = np.cumsum([0, *(len(p.kind_codes) for p in parts)])
         return IssueBatch(
             rows=np.concatenate([p.rows for p in parts]),
@@ -163,14 +163,13 @@ class IssueBatch:
 
 def concat_dictionaries(parts: Sequence[pa.DictionaryArray]) -> pa.DictionaryArray:
     """Dictionary-encoded strings, one after another (each part's dictionary kept: no re-encoding)."""
+    if not parts:
+        return pa.array([], pa.string()).dictionary_encode()
     shift = np.cumsum([0, *(len(p.dictionary) for p in parts)])
-    indices = [
-        p.indices.to_numpy(zero_copy_only=False) + s for p, s in zip(parts, shift.tolist(), strict=False)
-    ]
-    return pa.DictionaryArray.from_arrays(
-        pa.array(np.concatenate(indices).astype(np.int32)),
-        pa.concat_arrays([p.dictionary for p in parts]) if parts else pa.array([], pa.string()),
+    indices = pa.concat_arrays(
+        [pc.add(p.indices.cast(pa.int32()), s) for p, s in zip(parts, shift.tolist(), strict=False)]
     )
+    return pa.DictionaryArray.from_arrays(indices, pa.concat_arrays([p.dictionary for p in parts]))
 
 
 @dataclass(frozen=True, slots=True)

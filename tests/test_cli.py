@@ -176,3 +176,20 @@ def test_the_command_process_does_not_load_pandas() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stderr.strip().endswith("False 1"), proc.stderr
+
+
+def test_issue_batches_concatenate_with_their_messages() -> None:
+    from csvprep.codes import Severity
+    from csvprep.report import Issue, IssueBatch
+
+    a = [
+        Issue(2, "Email", "invalid-email", Severity.ERROR, "x@", "bad"),
+        Issue(3, None, "field-count", Severity.ERROR, None, "m"),
+    ]
+    b = [
+        Issue(4, "Email", "invalid-email", Severity.ERROR, "y@", "bad"),
+        Issue(5, "Title", "too-long", Severity.ERROR, "t", "long"),
+    ]
+    both = IssueBatch.concat([IssueBatch.from_issues(a), IssueBatch.from_issues(b)])
+    assert list(both) == a + b
+    assert both.message_array.to_pylist() == ["bad", "m", "bad", "long"]
