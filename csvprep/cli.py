@@ -308,9 +308,26 @@ def _without_pandas() -> None:
         sys.meta_path.insert(0, _NoPandas())
 
 
+def _lean_allocator() -> None:
+    """Arrow's jemalloc pool for the command's process, where pyarrow has it and the user chose no pool.
+
+    mimalloc, pyarrow's default, kept ~250 MB of freed pages resident while ~60-100 MB were in use. With
+    jemalloc (pyarrow's wheels for Linux and macOS carry it), at 1M rows, peak RSS went from 466-469 to
+    379-385 MB for pack and from 364-382 to 330-337 MB for check, at the same speed. Like
+    :func:`_without_pandas`, for the command's own process only: a program's pool is its own choice.
+    """
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
+        return
+    import pyarrow as pa
+
+    with suppress(NotImplementedError):  # a build without jemalloc (Windows) keeps its default
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+
+
 def run() -> None:
     """The ``csvprep`` console script (and ``python -m csvprep.cli``): a process of its own."""
     _without_pandas()
+    _lean_allocator()
     _exit_now(main())
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -176,6 +177,25 @@ def test_the_command_process_does_not_load_pandas() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.stderr.strip().endswith("False 1"), proc.stderr
+
+
+@pytest.mark.parametrize("chosen", ["", "system"])
+def test_the_command_process_takes_jemalloc_unless_a_pool_is_chosen(chosen: str) -> None:
+    import pyarrow as pa
+
+    try:
+        pa.jemalloc_memory_pool()
+    except NotImplementedError:
+        pytest.skip("this pyarrow has no jemalloc")
+    code = (
+        "import pyarrow as pa; from csvprep import cli; cli._lean_allocator(); "
+        "print(pa.default_memory_pool().backend_name)"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if chosen:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.stdout.strip() == (chosen or "jemalloc"), proc.stderr
 
 
 def test_issue_batches_concatenate_with_their_messages() -> None:
