@@ -245,19 +245,29 @@ class SeenKeys:
         assert self._file is not None
         fd = self._file.fileno()
         ql, qh = _halves(sh)
+        need = first[order] < 0
         for run in self.disk:
             high = run.highs()
-            lo = np.searchsorted(high, qh, side="left")
-            hi = np.searchsorted(high, qh, side="right")
+            # One search per query: equal high halves are rare in a run (~30 pairs in 512k keys), so the
+            # end of each match is found by stepping, for the few queries that match at all.
+            lo = np.minimum(np.searchsorted(high, qh), run.keys - 1)
+            hits = np.flatnonzero((high[lo] == qh) & need).tolist()
+            ends = []
+            for i in hits:
+                b = int(lo[i]) + 1
+                while b < run.keys and high[b] == qh[i]:
+                    b += 1
+                ends.append(b)
             del high
             run.release()
-            for i in np.flatnonzero((hi > lo) & (first[order] < 0)).tolist():
-                a, b = int(lo[i]), int(hi[i])
+            for i, b in zip(hits, ends, strict=True):
+                a = int(lo[i])
                 raw = os.pread(fd, (b - a) * _RECORD.itemsize, run.offset + a * _RECORD.itemsize)
                 rec = np.frombuffer(raw, dtype=_RECORD)
                 match = np.flatnonzero(rec["low"] == ql[i])
                 if len(match):
                     first[order[i]] = int(rec["row"][match[0]])
+                    need[i] = False
 
     def close(self) -> None:
         """Delete the spill file (also deleted when the process ends)."""
