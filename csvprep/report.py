@@ -360,7 +360,9 @@ class JsonWriter:
         decoding to ``str`` and encoding back: ~0.1 s of held GIL per 170k issues)."""
         self.out = out
         self.first = True
-        self._binary = not isinstance(out, io.TextIOBase)
+        self._binary = isinstance(out, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(
+            getattr(out, "mode", "")
+        )
         self._put(b'{"issues": [')
 
     def write(self, batch: IssueBatch) -> None:

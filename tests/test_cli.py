@@ -213,3 +213,12 @@ def test_issue_batches_concatenate_with_their_messages() -> None:
     both = IssueBatch.concat([IssueBatch.from_issues(a), IssueBatch.from_issues(b)])
     assert list(both) == a + b
     assert both.message_array.to_pylist() == ["bad", "m", "bad", "long"]
+
+
+def test_json_report_is_the_same_text_on_a_text_or_a_binary_stream() -> None:
+    from csvprep.report import JsonWriter
+
+    text, raw = io.StringIO(), io.BytesIO()
+    csvprep.check(EXAMPLE, module="Contacts", sinks=[JsonWriter(text), JsonWriter(raw)])
+    assert text.getvalue().startswith('{"issues": [')
+    assert raw.getvalue().decode("utf-8") == text.getvalue()
