@@ -93,8 +93,9 @@ class Rejects:
         at = np.flatnonzero(issues.is_error)
         if len(at):
             at = at[np.argsort(issues.rows[at], kind="stable")]
-            code = pa.array(issues.codes[at].tolist(), pa.string())
-            col = pa.array(issues.columns[at].tolist(), pa.string())
+            kinds = pa.array(issues.kinds[at])
+            code = pa.array(issues.kind_codes, pa.string()).take(kinds)
+            col = pa.array(issues.kind_columns, pa.string()).take(kinds)
             msg = issues.message_array.take(pa.array(at)).dictionary_decode()
             text = reasons(code, col, msg)
             r = issues.rows[at]
