@@ -303,7 +303,7 @@ class Batcher:
             }
             if len(self.sets) > 1:
                 note["column_set"] = f"{i + 1} of {len(self.sets)}"
-            request = job_request(self.plan, cs, zip_path.name, note)
+            request = job_request(self.plan, cs, zip_path.name, f"{name}.csv", note)
             (self.out / f"{name}.job.json").write_text(dump_json(request), encoding="utf-8")
             files.append((zip_path.name, f"{name}.job.json", f"{name}.csv", len(cs.columns)))
         self.rows += ob.rows

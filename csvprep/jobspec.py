@@ -1,10 +1,13 @@
 """The Bulk Write create-job request that goes with each packed ZIP, and the column sets of a wide file.
 
-Shape from ``../shared/reference/zoho-rules.md`` §2.3 (V7CJ, CJc, OAS8)::
+Shape from Zoho's create-job page (https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html)
+and the ``Request_Wrapper`` schema of Zoho's OpenAPI description of v8
+(https://github.com/zoho/crm-oas, ``v8.0/bulk_write.json``; a test validates every request against it)::
 
     {"operation": "update", "character_encoding": "UTF-8", "ignore_empty": false,
      "resource": [{"type": "data", "module": {"api_name": "Contacts"}, "file_id": "<FILL IN ...>",
-                   "find_by": "id", "field_mappings": [{"api_name": "Last_Name", "index": 0}, ...]}]}
+                   "file_names": ["Contacts_0001.csv"], "find_by": "id",
+                   "field_mappings": [{"api_name": "Last_Name", "index": 0}, ...]}]}
 
 Choices, with their reasons:
 
@@ -16,7 +19,10 @@ Choices, with their reasons:
   ``MM/dd/yyyy HH:mm:ss`` while ``check`` accepts only ISO values (§3.2, the sources disagree). The formats
   are Java ``SimpleDateFormat`` patterns, the letters Zoho's format list uses: ``yyyy-MM-dd`` (in that list)
   and ``yyyy-MM-dd'T'HH:mm:ssXXX`` for K13's ``yyyy-MM-ddTHH:mm:ss±HH:mm`` (``XXX`` = ``+05:30``; the
-  quoted ``'T'`` is a literal). The datetime pattern is [INF]: the PDF's datetime part was not visible.
+  quoted ``'T'`` is a literal). The datetime pattern is csvprep's own reading: no Zoho source lists it (the
+  README says so and how to change it).
+* ``file_names`` names the CSV inside the ZIP, as v8's ``Resource`` has it (the page requires it only for
+  parent/child ZIPs; naming the one CSV leaves no doubt which file the resource is).
 * ``character_encoding`` is always ``UTF-8``: pack writes UTF-8 without a BOM (§2.2 [INF]).
 * ``ignore_empty`` is written always, ``false`` unless asked, so the request says what empty cells do.
 * ``callback`` is left out: it is optional (CJc, OAS8) and a placeholder URL would fail with
@@ -38,8 +44,10 @@ FILE_ID_PLACEHOLDER = "<FILL IN: details.file_id from the upload response>"
 DATE_FORMAT = "yyyy-MM-dd"
 DATETIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ssXXX"
 FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
-UPLOAD_URL = "https://content.zohoapis.com/crm/v7/upload"
-CREATE_JOB_URL = "{api-domain}/crm/bulk/v7/write"
+# v8 endpoints: the upload server of Zoho's OpenAPI (github.com/zoho/crm-oas, v8.0/bulk_write.json) and
+# https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html; v7 takes the same request at /v7/.
+UPLOAD_URL = "https://content.zohoapis.com/crm/v8/upload"
+CREATE_JOB_URL = "{api-domain}/crm/bulk/v8/write"
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +97,16 @@ def field_mapping(column: Column, index: int) -> dict[str, Any]:
     return m
 
 
-def job_request(plan: Plan, columns: ColumnSet, zip_name: str, note: dict[str, Any]) -> dict[str, Any]:
-    """The create-job JSON for one ZIP, with the file_id still to fill in."""
+def job_request(
+    plan: Plan, columns: ColumnSet, zip_name: str, csv_name: str, note: dict[str, Any]
+) -> dict[str, Any]:
+    """The create-job JSON for one ZIP (holding ``csv_name``), with the file_id still to fill in."""
     job = plan.job
     resource: dict[str, Any] = {
         "type": "data",
         "module": {"api_name": job.schema.module},
         "file_id": FILE_ID_PLACEHOLDER,
+        "file_names": [csv_name],
     }
     if job.key:
         resource["find_by"] = job.key

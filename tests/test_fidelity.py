@@ -1,0 +1,122 @@
+"""Issue 13: judge by the Zoho that users upload to (job JSON, lookups, keys, layouts, sizes).
+
+Each test names the Zoho source of the rule it holds csvprep to.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from conftest import field, schema_of
+
+import csvprep
+from csvprep.pack import PackResult
+
+ZOHO_SCHEMA = Path(__file__).parent / "zoho" / "bulk_write_v8_request.json"
+
+
+def write_rows(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows([header, *rows])
+    return path
+
+
+def jobs_of(result: PackResult) -> list[dict[str, Any]]:
+    return [
+        json.loads((result.paths.out_dir / f.job).read_text(encoding="utf-8"))
+        for b in result.batches
+        for f in b.files
+    ]
+
+
+def request_validator() -> jsonschema.protocols.Validator:
+    """Zoho's ``Request_Wrapper`` (vendored from github.com/zoho/crm-oas v8.0/bulk_write.json).
+
+    One change, and why: ``Minified_Module`` (modules.json) lists ``id`` as required, a schema shared with
+    responses; Zoho's create-job page sends ``"module": {"api_name": "Leads"}`` without an id
+    (https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html), so only ``api_name`` is
+    required here.
+    """
+    doc = json.loads(ZOHO_SCHEMA.read_text(encoding="utf-8"))
+    doc["components"]["schemas"]["Minified_Module"]["required"] = ["api_name"]
+    schema = {"$ref": "#/components/schemas/Request_Wrapper", **doc}
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return cls(schema)
+
+
+WIDE = 250
+CONTACTS = (
+    field("Last_Name", "text", system_mandatory=True, length=80),
+    field("Email", "email", unique={"case_sensitive": False}),
+    field("Date_of_Birth", "date"),
+    field("Follow_Up", "datetime"),
+    field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}}),
+    field("Owner", "ownerlookup", lookup={"module": {"api_name": "users"}}),
+    field("id", "bigint", operation_type={"api_create": False, "api_update": False}),
+)
+HEADER = ["Last_Name", "Email", "Date_of_Birth", "Follow_Up", "Account_Name.id", "Owner.email"]
+ROW = ["Ng", "a@b.co", "1990-02-03", "2024-01-02T03:04:05+05:30", "4150868000001038001", "o@b.co"]
+
+
+@pytest.mark.parametrize(
+    ("operation", "find_by", "wide"),
+    [("insert", None, False), ("update", None, False), ("upsert", "Email", False), ("update", None, True)],
+)
+def test_every_job_json_validates_against_zohos_request_schema(
+    tmp_path: Path, operation: str, find_by: str | None, wide: bool
+) -> None:
+    """Every job JSON pack writes (insert, update, upsert, lookups by id and email, dates, a column split)
+    is a valid ``Request_Wrapper`` of Zoho's OpenAPI description of Bulk Write v8 (zoho/crm-oas), and each
+    resource names its CSV in ``file_names`` as v8's ``Resource`` does."""
+    extra = [field(f"F{i:03d}", "text") for i in range(WIDE)] if wide else []
+    header = HEADER + (["id"] if operation == "update" else []) + [f["api_name"] for f in extra]
+    rows = [
+        [*ROW[:1], f"p{n}@b.co", *ROW[2:]]
+        + ([str(4150868000001123001 + n)] if operation == "update" else [])
+        + ["x"] * len(extra)
+        for n in range(3)
+    ]
+    path = write_rows(tmp_path / "in.csv", header, rows)
+    schema = schema_of(*CONTACTS, *extra, module="Contacts")
+    result = csvprep.pack(path, tmp_path / "out", schema=schema, operation=operation, find_by=find_by)  # type: ignore[arg-type]
+    assert result.exit_code == 0, result.report.issues
+    jobs = jobs_of(result)
+    assert len(jobs) == (2 if wide else 1)
+    validator = request_validator()
+    for job, packed in zip(jobs, [f for b in result.batches for f in b.files], strict=True):
+        validator.validate(job)
+        (res,) = job["resource"]
+        assert res["file_names"] == [packed.csv]
+        mappings = {m["api_name"]: m for m in res["field_mappings"]}
+        if not wide or "Owner" in mappings:
+            assert mappings["Owner"]["find_by"] == "email"
+
+
+def test_the_schema_check_can_fail(tmp_path: Path) -> None:
+    """The validator used above refuses what Zoho's schema refuses (a wrong operation, a string index)."""
+    path = write_rows(tmp_path / "in.csv", HEADER, [ROW])
+    result = csvprep.pack(path, tmp_path / "out", schema=schema_of(*CONTACTS, module="Contacts"))
+    job = jobs_of(result)[0]
+    validator = request_validator()
+    bad = copy.deepcopy(job)
+    bad["operation"] = "merge"
+    assert not validator.is_valid(bad)
+    bad = copy.deepcopy(job)
+    bad["resource"][0]["field_mappings"][0]["index"] = "0"
+    assert not validator.is_valid(bad)
+
+
+def test_job_json_names_v8_endpoints(tmp_path: Path) -> None:
+    """The note in each job JSON names the v8 endpoints: upload on content.zohoapis.com (server of
+    ``/crm/v8/upload`` in zoho/crm-oas v8.0/bulk_write.json) and ``/crm/bulk/v8/write``."""
+    path = write_rows(tmp_path / "in.csv", HEADER, [ROW])
+    result = csvprep.pack(path, tmp_path / "out", schema=schema_of(*CONTACTS, module="Contacts"))
+    how = jobs_of(result)[0]["_csvprep"]["how"]
+    assert "https://content.zohoapis.com/crm/v8/upload" in how and "/crm/bulk/v8/write" in how
+    assert "v7" not in how
