@@ -6,7 +6,10 @@ rows and options give the same bytes. Each chunk is written as CSV by ``pyarrow.
 every value quoted, quotes doubled, CRLF records; values byte for byte as read) and its compressed size is
 measured before it is taken (:mod:`csvprep.zipstream`). A chunk that would take a ZIP over the limit is cut
 by bisection to the rows that fit, and the batch closes there; a batch also closes at ``max_rows``
-(25,000 and 25 MB: ``../shared/reference/zoho-rules.md`` §2.1). Each closed batch gets its job JSON
+(25,000 and 25 MB: ``../shared/reference/zoho-rules.md`` §2.1). The CSV inside is held to ``max_csv_bytes``
+as well: Zoho's limitations page puts the 25 MB on the CSV
+(https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html), its upload page on the ZIP, so
+both are kept. Each closed batch gets its job JSON
 (:mod:`csvprep.jobspec`).
 """
 
@@ -33,7 +36,7 @@ import pyarrow.csv as pcsv
 from csvprep.engine import Plan
 from csvprep.errors import UsageError
 from csvprep.jobspec import ColumnSet, job_request
-from csvprep.zipstream import Budget, ZipStream
+from csvprep.zipstream import Attempt, Budget, ZipStream
 
 CHUNK_ROWS = 4096
 CHUNK_BYTES = 8 << 20
@@ -168,10 +171,18 @@ class Batcher:
     """Takes good rows in order and cuts them into batches that keep both limits."""
 
     def __init__(
-        self, out: Path, plan: Plan, sets: Sequence[ColumnSet], max_rows: int, max_zip_bytes: int, level: int
+        self,
+        out: Path,
+        plan: Plan,
+        sets: Sequence[ColumnSet],
+        max_rows: int,
+        max_zip_bytes: int,
+        level: int,
+        max_csv_bytes: int | None = None,
     ) -> None:
         self.out, self.plan, self.sets = out, plan, tuple(sets)
         self.max_rows, self.limit, self.level = max_rows, max_zip_bytes, level
+        self.csv_limit = max_csv_bytes
         self.stem = re.sub(r"[^A-Za-z0-9_.-]", "_", plan.job.schema.module) or "Module"
         self.pending: list[tuple[pa.Table, np.ndarray, np.ndarray]] = []
         self.open: _OpenBatch | None = None
@@ -231,8 +242,13 @@ class Batcher:
         streams = self.open.streams
         pairs = zip(streams, self.sets, strict=True)
         attempts = [s.attempt(self._csv(table, cs), self.limit) for s, cs in pairs]
-        ok = all(s.fits(a, self.limit) for s, a in zip(self.open.streams, attempts, strict=True))
+        ok = all(self._fits(s, a) for s, a in zip(self.open.streams, attempts, strict=True))
         return attempts if ok else None
+
+    def _fits(self, stream: ZipStream, attempt: Attempt) -> bool:
+        """Both limits: the ZIP's measured size and the CSV's bytes."""
+        csv_ok = self.csv_limit is None or stream.raw + len(attempt.data) <= self.csv_limit
+        return csv_ok and stream.fits(attempt, self.limit)
 
     def _write(self, table: pa.Table, rows: np.ndarray) -> None:
         while table.num_rows:
@@ -277,10 +293,11 @@ class Batcher:
             s = ZipStream(self.out / f"{name}.zip", f"{name}.csv", self.level, self.budget)
             streams.append(s)
             a = s.attempt(csv_line(cs.header), self.limit)
-            if not s.fits(a, self.limit):
+            if not self._fits(s, a):
                 for t in streams:
                     t.abandon()
-                raise UsageError(f"--max-zip-bytes {self.limit:,} is too small for the header alone")
+                csv_limit = f" or max_csv_bytes={self.csv_limit:,}" if self.csv_limit else ""
+                raise UsageError(f"max_zip_bytes={self.limit:,}{csv_limit} is too small for the header alone")
             s.take(a)
         self.open = _OpenBatch(number, streams)
 

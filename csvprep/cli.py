@@ -19,10 +19,11 @@ import click
 from csvprep import api, codes
 from csvprep.engine import OPERATIONS
 from csvprep.errors import CsvprepError
-from csvprep.pack import MAX_ROWS, MAX_ZIP_BYTES
+from csvprep.pack import MAX_CSV_BYTES, MAX_ROWS, MAX_ZIP_BYTES
 from csvprep.pack import pack as pack_files
 from csvprep.report import CsvWriter, IssueSink, JsonWriter
 from csvprep.schema import shipped_modules
+from csvprep.zipstream import MAX_32
 
 EXIT_OK, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
 F = TypeVar("F", bound=Callable[..., Any])
@@ -211,6 +212,13 @@ def run_check(
     help="Size limit of each ZIP (Zoho: 25 MB compressed).",
 )
 @click.option(
+    "--max-csv-bytes",
+    type=click.IntRange(1, MAX_32),
+    default=MAX_CSV_BYTES,
+    show_default=True,
+    help="Size limit of the CSV inside each ZIP (Zoho's limitations page: 25 MB).",
+)
+@click.option(
     "--compression",
     type=click.IntRange(0, 9),
     default=6,
@@ -234,6 +242,7 @@ def pack(
     out_dir: Path,
     max_rows: int,
     max_zip_bytes: int,
+    max_csv_bytes: int,
     compression: int,
     force: bool,
 ) -> None:
@@ -250,6 +259,7 @@ def pack(
                 find_by=find_by,
                 max_rows=max_rows,
                 max_zip_bytes=max_zip_bytes,
+                max_csv_bytes=max_csv_bytes,
                 compression=compression,
                 ignore_empty=ignore_empty,
                 force=force,

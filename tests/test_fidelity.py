@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import csv
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ import pytest
 from conftest import field, schema_of
 
 import csvprep
+from csvprep.cli import main
 from csvprep.pack import PackResult
 
 ZOHO_SCHEMA = Path(__file__).parent / "zoho" / "bulk_write_v8_request.json"
@@ -120,3 +122,46 @@ def test_job_json_names_v8_endpoints(tmp_path: Path) -> None:
     how = jobs_of(result)[0]["_csvprep"]["how"]
     assert "https://content.zohoapis.com/crm/v8/upload" in how and "/crm/bulk/v8/write" in how
     assert "v7" not in how
+
+
+def test_no_batch_csv_exceeds_25_mb_by_default(tmp_path: Path) -> None:
+    """Zoho's limitations page: "the zip file can have only one CSV file with a maximum size of 25MB"
+    (https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html); its upload page puts the
+    25 MB on the ZIP. csvprep keeps both: rows that deflate to almost nothing still split by CSV size."""
+    cell = "a" * 20_000
+    rows = 1_500  # ~30 MB of CSV, a few KB of ZIP
+    path = write_rows(
+        tmp_path / "big.csv", ["Last_Name", "Description"], [[f"n{i}", cell] for i in range(rows)]
+    )
+    schema = schema_of(
+        field("Last_Name", "text"), field("Description", "textarea", length=32_000), module="Leads"
+    )
+    result = csvprep.pack(path, tmp_path / "out", schema=schema)
+    limit = 25 * 1024 * 1024
+    files = [f for b in result.batches for f in b.files]
+    assert result.totals.rows_packed == rows and len(files) == 2
+    for f in files:
+        assert f.csv_bytes <= limit
+        with zipfile.ZipFile(result.paths.out_dir / f.zip) as z:
+            assert z.getinfo(f.csv).file_size == f.csv_bytes
+    assert files[0].csv_bytes > limit - 2 * len(cell)  # full up to the limit, not cut early
+    manifest = json.loads(result.paths.manifest.read_text(encoding="utf-8"))
+    assert manifest["options"]["max_csv_bytes"] == limit
+
+
+def test_max_csv_bytes_can_be_changed_from_the_command_line(tmp_path: Path) -> None:
+    """``--max-csv-bytes`` overrides the CSV limit (csvprep's stricter reading of the 25 MB, see above)."""
+    path = write_rows(
+        tmp_path / "in.csv", ["Last_Name", "Company"], [[f"n{i:04d}", "Acme"] for i in range(800)]
+    )
+    out = tmp_path / "out"
+    assert main(
+        ["pack", str(path), "--module", "Leads", "--out", str(out), "--max-csv-bytes", "4000", "-q"]
+    ) in (0, 1)
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    sizes = [f["csv_bytes"] for b in manifest["batches"] for f in b["files"]]
+    assert len(sizes) > 1 and max(sizes) <= 4000
+    assert (
+        main(["pack", str(path), "--module", "Leads", "--out", str(tmp_path / "o2"), "--max-csv-bytes", "0"])
+        == 2
+    )
