@@ -21,6 +21,7 @@ from csvprep.engine import OPERATIONS
 from csvprep.errors import CsvprepError
 from csvprep.pack import MAX_CSV_BYTES, MAX_ROWS, MAX_ZIP_BYTES
 from csvprep.pack import pack as pack_files
+from csvprep.printable import printable
 from csvprep.report import CsvWriter, IssueSink, JsonWriter
 from csvprep.schema import shipped_modules
 from csvprep.zipstream import MAX_32
@@ -59,7 +60,7 @@ def job_options(fn: F) -> F:
 
 
 def fail(message: str) -> int:
-    click.echo(f"csvprep: error: {message}", err=True)
+    click.echo(f"csvprep: error: {printable(message)}", err=True)
     return EXIT_FAILED
 
 
@@ -273,10 +274,11 @@ def pack(
         ctx.exit(fail(str(e)))
     t = result.totals
     src = result.report.summary.source
-    click.echo(f"csvprep pack {file} → {src.get('module', '')} ({src.get('operation', '')})")
+    what = f"{file} → {src.get('module', '')} ({src.get('operation', '')})"
+    click.echo(f"csvprep pack {printable(what)}")
     for issue in result.report.issues:
         if issue.row is None:
-            click.echo(f"  {issue.severity}: {issue.code}: {issue.message}")
+            click.echo(f"  {issue.severity}: {issue.code}: {printable(issue.message)}")
     if result.blocked:
         click.echo("  no batch written: Zoho would refuse every job of this file (see the errors above)")
     batches = f"{t.batches:,} batch" + ("" if t.batches == 1 else "es")
@@ -285,7 +287,7 @@ def pack(
         f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {batches} ({jobs}, "
         f"{t.api_credits:,} API credits); rejected {t.rows_rejected:,}"
     )
-    click.echo(f"  → {result.paths.out_dir}{os.sep} (manifest.json, rejects.csv)")
+    click.echo(f"  → {printable(str(result.paths.out_dir))}{os.sep} (manifest.json, rejects.csv)")
     ctx.exit(result.exit_code)
 
 

@@ -19,9 +19,16 @@ from rich.table import Table
 from rich.text import Text
 
 from csvprep import codes
+from csvprep.printable import printable
 from csvprep.report import Report
 
 SHOW_ISSUES = 20
+VALUE_SHOWN = 60
+
+
+def _text(value: object, style: str = "") -> Text:
+    """A value as plain text for a person: printable, and never read as rich markup."""
+    return Text(printable(str(value)), style=style)
 
 
 def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> None:
@@ -29,10 +36,10 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
     s = report.summary
     src = s.source
     what = f"{src.get('file', '')} → {src.get('module', '')} ({src.get('operation', '')})"
-    console.print(f"[bold]csvprep check[/bold] {what}")
+    console.print(Text.assemble(("csvprep check", "bold"), " ", _text(what)))
     notes = src.get("notes") or []
     for n in notes:
-        console.print(f"  [dim]note:[/dim] {n}")
+        console.print(Text.assemble("  ", ("note:", "dim"), " ", _text(n)))
     if report.issues or s.errors or s.warnings:
         by = Table(title="Issues by column and code", show_lines=False, title_justify="left")
         by.add_column("column")
@@ -44,7 +51,7 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
                 sev = str(codes.get(code).severity)
                 style = "red" if sev == "error" else "yellow"
                 where = col or ("(file)" if codes.get(code).file_level else "(row)")
-                by.add_row(where, code, f"[{style}]{sev}[/{style}]", f"{n:,}")
+                by.add_row(_text(where), _text(code), _text(sev, style), f"{n:,}")
         console.print(by)
         # One block per issue (where, then the message on its own wrapped line): readable at any width,
         # where a five-column table crops its messages in an 80-column terminal.
@@ -56,13 +63,13 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
             where = "file" if i.row is None else f"row {i.row}"
             if i.column:
                 where += f" · {i.column}"
-            line = Text.assemble((where, "bold"), " · ", (i.code, style))
+            line = Text.assemble(_text(where, "bold"), " · ", _text(i.code, style))
             if i.value:
-                value = i.value if len(i.value) <= 60 else i.value[:57] + "..."
+                value = i.value if len(i.value) <= VALUE_SHOWN else i.value[: VALUE_SHOWN - 3] + "..."
                 line.append(" · ")
-                line.append(repr(value), style="dim")
+                line.append(_text(f"'{value}'", "dim"))
             console.print(line)
-            console.print(Padding(Text(i.message, style=style), (0, 0, 0, 2)))
+            console.print(Padding(_text(i.message, style), (0, 0, 0, 2)))
     verdict = (
         f"[green]OK[/green]: {s.rows_read:,} rows, no errors"
         if report.ok
