@@ -1,9 +1,9 @@
 """The registry of issue codes: one place for every code csvprep can report.
 
 Each code is stable (tools and CI scripts may match on it), has a title, a severity, a message template and
-the Zoho Bulk Write result code it prevents. Zoho's row-level result codes (MANDATORY_NOT_FOUND,
-INVALID_DATA, DUPLICATE_DATA, ...) and request-level codes (HEADER_LIMIT_EXCEEDED, INVALID_FIELD, ...) are
-listed in ``../shared/reference/zoho-rules.md`` §2.5. The README's table of codes is generated from here
+the Zoho Bulk Write code it prevents, a key of the one table of Zoho's codes,
+:data:`csvprep.zoho_codes.ZOHO_CODES` (row codes such as DUPLICATE_DATA, request codes such as
+HEADER_LIMIT_EXCEEDED; each with its public source). The README's table of codes is generated from here
 (``python -m csvprep.codes``) and a test keeps the two equal.
 
 Message templates are ``str.format`` templates. Every template may use ``{column}`` and ``{value}``; rules
@@ -15,6 +15,8 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from csvprep.zoho_codes import NONE, ZOHO_CODES
 
 
 class Severity(StrEnum):
@@ -33,7 +35,8 @@ class Code:
     severity: Severity
     template: str
     zoho: str
-    """The Zoho result or request code the issue would cause at upload (``-`` when none)."""
+    """The Zoho result or request code the issue would cause at upload: a key of
+    :data:`~csvprep.zoho_codes.ZOHO_CODES`, or ``-`` when none."""
     file_level: bool = False
     """True when the issue is about the file or its header rather than a cell."""
     fields: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -42,6 +45,8 @@ class Code:
     def __post_init__(self) -> None:
         names = {name for _, name, _, _ in string.Formatter().parse(self.template) if name}
         object.__setattr__(self, "fields", frozenset(names))
+        if self.zoho != NONE and self.zoho not in ZOHO_CODES:
+            raise ValueError(f"{self.code}: {self.zoho} is not in csvprep.zoho_codes.ZOHO_CODES")
 
     def render(self, **fields: object) -> str:
         """The message for one occurrence."""

@@ -56,8 +56,8 @@ from csvprep.schema import CHILD_CSV_TYPES, FILE_TYPES, LOOKUP_TYPES, FieldSpec,
 Operation = Literal["insert", "update", "upsert"]
 OPERATIONS: tuple[Operation, ...] = ("insert", "update", "upsert")
 MAX_COLUMNS = 200
-# Columns csvprep adds to its own rejects file; ignored when that file is checked or packed again.
-RESERVED_COLUMNS = ("_csvprep_row", "_csvprep_errors")
+# Columns csvprep adds to its own rejects and failed files; ignored when they are checked or packed again.
+RESERVED_COLUMNS = ("_csvprep_row", "_csvprep_errors", "_csvprep_source", "_csvprep_status")
 
 Role = Literal["value", "lookup-id", "lookup-field", "key", "ignored", "invalid"]
 T = TypeVar("T")

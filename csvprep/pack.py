@@ -40,6 +40,7 @@ from csvprep.codes import Severity
 from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
 from csvprep.errors import UsageError
 from csvprep.jobspec import ColumnSet, column_sets, describe_sets
+from csvprep.origin import Origins
 from csvprep.reader import open_table
 from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
@@ -192,6 +193,7 @@ def pack(
     _check_module(job.schema.module, module, schema)
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     facts = _input_facts(source)
+    origins = Origins(table.header, table.keys, _source_name(source))
     p = plan(table.header, job)
     sets = () if p.blocked else column_sets(p)
     if sets and not sets[0].columns:
@@ -205,7 +207,7 @@ def pack(
         builder = ReportBuilder(keep=keep)
         builder.add_file_issues(p.file_issues)
         file_errors = [i for i in p.file_issues if i.severity == Severity.ERROR]
-        rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_errors)
+        rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_errors, origins)
         keys = [c.key for c in p.mapped]
         rows_in = 0
         for judged in judge(table, Validator(p)):
@@ -215,7 +217,10 @@ def pack(
             if p.blocked:
                 bad = np.union1d(bad, judged.batch.rows)
             else:
-                batcher.add(*_good_table(judged, keys))
+                good, good_rows = _good_table(judged, keys)
+                batcher.add(good, good_rows)
+                if origins.carried:
+                    origins.add_packed(_good_table(judged, judged.batch.table.column_names)[0], good_rows)
             rejects.write(judged, bad)
             if progress is not None:
                 progress(rows_in, judged.batch.bytes_done)
@@ -239,7 +244,7 @@ def pack(
             "delimiter": delimiter,
             "sheet": sheet,
         }
-        manifest = _manifest(facts, options, p, sets, batches, totals, report, tmp / REJECTS)
+        manifest = _manifest(facts, options, p, sets, batches, totals, report, tmp / REJECTS, origins)
         (tmp / MANIFEST).write_text(dump_json(manifest), encoding="utf-8")
         _replace(tmp, out)
         done = True
@@ -251,6 +256,11 @@ def pack(
             shutil.rmtree(tmp, ignore_errors=True)
     paths = PackPaths(out, out / MANIFEST, out / REJECTS)
     return PackResult(batches, totals, report, paths, p.blocked)
+
+
+def _source_name(source: Source) -> str:
+    """The input's file name, as rows name the file they come from."""
+    return Path(source).name if isinstance(source, (str, os.PathLike)) else "<DataFrame>"
 
 
 def _input_facts(source: Source) -> Callable[[], dict[str, Any]]:
@@ -275,6 +285,7 @@ def _manifest(
     totals: PackTotals,
     report: Report,
     rejects: Path,
+    origins: Origins,
 ) -> dict[str, Any]:
     """Everything a person or a script needs to trust the batch set; no timestamps, no temporary paths."""
     return {
@@ -291,6 +302,7 @@ def _manifest(
                 "batch": b.number,
                 "rows": b.rows,
                 "source_rows": [list(r) for r in b.source_rows],
+                **({"origin": origins.for_batch(b.source_rows)} if origins.carried else {}),
                 "files": [
                     {
                         "zip": f.zip,

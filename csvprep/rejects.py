@@ -1,10 +1,12 @@
 """Rows with errors → ``rejects.csv``, as they came in, with their row number and reasons.
 
-The first two columns are ``_csvprep_row`` (the spreadsheet row) and ``_csvprep_errors`` (``code (column):
-message`` for each error, joined by `` | ``); the input's own columns follow unchanged. The engine ignores
-both columns (:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it again as
-it is. They come first so that a malformed row (more or fewer fields than the header) is written with its
-raw fields and the two columns stay aligned.
+The first three columns are ``_csvprep_row`` (the spreadsheet row), ``_csvprep_errors`` (``code (column):
+message`` for each error, joined by `` | ``) and ``_csvprep_source`` (the file the row is from); the input's
+own columns follow unchanged. Row and source are the row's origin (:mod:`csvprep.origin`): in a file that is
+itself a rejects file, the row in the first file. The engine ignores these columns
+(:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it again as it is. They
+come first so that a malformed row (more or fewer fields than the header) is written with its raw fields
+and the columns stay aligned.
 
 Well-formed rows are written by ``pyarrow.csv.write_csv`` straight from the batch's Arrow columns (RFC 4180,
 quoted where needed, as the batches are); the rare malformed row by the ``csv`` module, in row order.
@@ -23,7 +25,10 @@ import pyarrow.csv as pcsv
 
 from csvprep.batches import CSV_OPTIONS, csv_line
 from csvprep.engine import RESERVED_COLUMNS, Judged
+from csvprep.origin import ERRORS, ROW, SOURCE, Origins
 from csvprep.report import Issue
+
+LEAD = (ROW, ERRORS, SOURCE)
 
 
 def reasons(code: pa.Array, column: pa.Array, message: pa.Array) -> pa.Array:
@@ -36,11 +41,17 @@ def reasons(code: pa.Array, column: pa.Array, message: pa.Array) -> pa.Array:
 
 
 class Rejects:
-    """``rejects.csv``: ``_csvprep_row``, ``_csvprep_errors``, then the input's own columns, as they came."""
+    """``rejects.csv``: origin row, errors, origin file, then the input's own columns, as they came."""
 
     def __init__(
-        self, path: Path, header: Sequence[str], keys: Sequence[str], file_errors: Sequence[Issue]
+        self,
+        path: Path,
+        header: Sequence[str],
+        keys: Sequence[str],
+        file_errors: Sequence[Issue],
+        origins: Origins,
     ) -> None:
+        self.origins = origins
         self.positions = [i for i, h in enumerate(header) if h not in RESERVED_COLUMNS]
         self.reserved = {i for i, h in enumerate(header) if h in RESERVED_COLUMNS}
         self.keys = [keys[i] for i in self.positions]
@@ -50,7 +61,7 @@ class Rejects:
             pa.array([i.message for i in file_errors], pa.string()),
         ).to_pylist()
         self.fh = open(path, "wb")  # noqa: SIM115 - closed by close()
-        self.fh.write(csv_line([*RESERVED_COLUMNS, *(header[i] for i in self.positions)]))
+        self.fh.write(csv_line([*LEAD, *(header[i] for i in self.positions)]))
         self.rows = 0
 
     def write(self, judged: Judged, rows: np.ndarray) -> None:
@@ -70,8 +81,10 @@ class Rejects:
         for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)], strict=True):
             if in_frame[a]:
                 part = table.take(pa.array(pos[a:b]))
-                lead = [pc.cast(pa.array(rows[a:b]), pa.string()), why[a:b]]
-                out = pa.Table.from_arrays([*lead, *part.columns], names=[*RESERVED_COLUMNS, *self.keys])
+                carried = batch.table.take(pa.array(pos[a:b])) if self.origins.carried else part
+                origin, source = self.origins.of_table(carried, rows[a:b])
+                lead = [pc.cast(pa.array(origin), pa.string()), why[a:b], source]
+                out = pa.Table.from_arrays([*lead, *part.columns], names=[*LEAD, *self.keys])
                 buf = io.BytesIO()
                 pcsv.write_csv(out, buf, CSV_OPTIONS)
                 self.fh.write(buf.getvalue())
@@ -79,7 +92,8 @@ class Rejects:
                 for i in range(a, b):
                     fields = malformed[int(rows[i])].fields
                     cells = [f for j, f in enumerate(fields) if j not in self.reserved]
-                    self.fh.write(csv_line([int(rows[i]), why[i].as_py(), *cells]))
+                    first_row, first_file = self.origins.of_fields(fields, int(rows[i]))
+                    self.fh.write(csv_line([first_row, why[i].as_py(), first_file, *cells]))
         self.rows += len(rows)
 
     def _reasons(self, judged: Judged, rows: np.ndarray) -> pa.Array:

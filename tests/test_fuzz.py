@@ -82,7 +82,7 @@ def check_and_pack(data: bytes) -> None:
                 packed[n] = rec
         with open(out / "rejects.csv", encoding="utf-8", newline="") as fh:
             rej = list(csv.reader(fh))[1:]
-        rejected = {int(r[0]): r[2:] for r in rej}
+        rejected = {int(r[0]): r[3:] for r in rej}
         assert len(rejected) == len(rej)
         assert not packed.keys() & rejected.keys()
         assert packed.keys() | rejected.keys() == expected.keys()

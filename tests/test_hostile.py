@@ -98,7 +98,7 @@ class Env:
             import csv
 
             rej = list(csv.reader(fh))
-        rejected = {int(r[0]): r[2:] for r in rej[1:]}
+        rejected = {int(r[0]): r[3:] for r in rej[1:]}
         assert not packed.keys() & rejected.keys()
         return Packed(code, packed, rejected, raw)
 

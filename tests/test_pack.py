@@ -56,13 +56,13 @@ def packed_rows(result: PackResult) -> dict[int, list[str]]:
 
 def rejected_rows(result: PackResult) -> dict[int, list[str]]:
     header, rows = read_rows(result.paths.rejects)
-    assert header[:2] == ["_csvprep_row", "_csvprep_errors"]
+    assert header[:3] == ["_csvprep_row", "_csvprep_errors", "_csvprep_source"]
     out = {}
     for cells in rows.values():
         n = int(cells[0])
         assert n not in out, f"row {n} rejected twice"
         assert cells[1], f"row {n} rejected without a reason"
-        out[n] = cells[2:]
+        out[n] = cells[3:]
     return out
 
 
@@ -312,10 +312,10 @@ def test_rejects_can_be_fixed_and_packed_again(tmp_path: Path) -> None:
     assert "invalid-email (Email)" in reasons[3]
     assert "(Last_Name)" in reasons[4] and "(Date_of_Birth)" in reasons[4]
     rh, rrows = read_rows(first.paths.rejects)
-    assert rh == ["_csvprep_row", "_csvprep_errors", *header]
+    assert rh == ["_csvprep_row", "_csvprep_errors", "_csvprep_source", *header]
     fixed = [list(r) for r in rrows.values()]
-    fixed[0][3] = "bad@b.co"
-    fixed[1][2], fixed[1][4] = "Fixed", "1990-12-31"
+    fixed[0][4] = "bad@b.co"
+    fixed[1][3], fixed[1][5] = "Fixed", "1990-12-31"
     again = csvprep.pack(write_rows(tmp_path / "fixed.csv", rh, fixed), tmp_path / "two", schema=schema)
     assert again.exit_code == 0 and again.totals.rows_packed == 2
     records = list(iter_zip_rows(again.paths.out_dir / again.batches[0].files[0].zip))
@@ -405,7 +405,7 @@ def test_malformed_rows_go_to_rejects_as_they_came(tmp_path: Path) -> None:
     with open(result.paths.rejects, encoding="utf-8", newline="") as f:
         rej = list(csv.reader(f))
     assert [r[0] for r in rej[1:]] == ["3", "4"]
-    assert rej[1][2:] == ["B", "b@c.co", "extra"] and rej[2][2:] == ["C"]
+    assert rej[1][3:] == ["B", "b@c.co", "extra"] and rej[2][3:] == ["C"]
     assert all("field-count" in r[1] for r in rej[1:])
     assert list(iter_zip_rows(result.paths.out_dir / "Contacts_0001.zip"))[1:] == [
         ["A", "a@b.co"],

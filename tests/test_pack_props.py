@@ -70,8 +70,8 @@ def test_rows_in_equal_rows_packed_plus_rejected(
 
         with open(result.paths.rejects, encoding="utf-8", newline="") as fh:
             rej = list(csv.reader(fh))
-        assert rej[0] == ["_csvprep_row", "_csvprep_errors", *HEADER]
-        rejected = {int(r[0]): r[2:] for r in rej[1:]}
+        assert rej[0] == ["_csvprep_row", "_csvprep_errors", "_csvprep_source", *HEADER]
+        rejected = {int(r[0]): r[3:] for r in rej[1:]}
         assert len(rejected) == len(rej) - 1
 
         assert not packed.keys() & rejected.keys()
