@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.abc
 import os
+import signal
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext, suppress
@@ -19,6 +20,7 @@ import click
 from csvprep import api, codes
 from csvprep.engine import OPERATIONS
 from csvprep.errors import CsvprepError
+from csvprep.outfile import describe_os_error, is_write_error, refuse_same_file, report_file
 from csvprep.pack import MAX_CSV_BYTES, MAX_ROWS, MAX_ZIP_BYTES
 from csvprep.pack import pack as pack_files
 from csvprep.printable import printable
@@ -27,6 +29,8 @@ from csvprep.schema import shipped_modules
 from csvprep.zipstream import MAX_32
 
 EXIT_OK, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
+EXIT_SIGNAL_BASE = 128  # the shell's convention: a run stopped by signal N exits 128 + N
+STOP_SIGNALS = ("SIGTERM", "SIGHUP")
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -144,49 +148,82 @@ def run_check(
     fmt: str,
     output: Path | None,
 ) -> int:
+    """Check and write the report: to ``output`` only when complete (the old file stays on failure)."""
     try:
-        out: IO[str] = (
-            open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in finally
-            if output
-            else sys.stdout
-        )
-    except OSError as e:
-        return fail(f"cannot write {output}: {e.strerror}")
-    try:
-        sinks: list[IssueSink] = []
-        if fmt == "json":
-            sinks.append(JsonWriter(getattr(out, "buffer", out)))  # the bytes, when out has them
-        elif fmt == "csv":
-            sinks.append(CsvWriter(out))
-        size = file.stat().st_size if file.is_file() else None
-        with _progress(quiet, size, "checking") as progress:
-            report = api.check(
+        if output is not None:
+            refuse_same_file(output, [file, schema_path], "--output")
+        with report_file(output) if output else nullcontext(sys.stdout) as out:
+            code = _check_into(
+                out,
+                output is not None,
                 file,
-                module=module,
-                schema=schema_path,
-                operation=operation,  # type: ignore[arg-type]
-                find_by=find_by,
-                ignore_empty=ignore_empty,
-                encoding=encoding,
-                delimiter=delimiter,
-                sheet=sheet,
-                keep=200 if fmt == "table" else 0,
-                sinks=sinks,
-                progress=progress,  # type: ignore[arg-type]
+                module,
+                schema_path,
+                operation,
+                find_by,
+                ignore_empty,
+                encoding,
+                delimiter,
+                sheet,
+                quiet,
+                fmt,
             )
-        if fmt == "table":
-            from rich.console import Console
-
-            from csvprep.terminal import render_report
-
-            console = Console(file=out, soft_wrap=False) if output else Console()
-            render_report(report, console)
-        return report.exit_code
+            out.flush()  # a full disk or a closed stdout shows here, while it can still be said
+        return code
+    except BrokenPipeError:
+        raise
     except CsvprepError as e:
         return fail(str(e))
-    finally:
-        if output:
-            out.close()
+    except OSError as e:
+        if is_write_error(e) or e.filename is None:
+            return fail(f"cannot write {output or 'the report to standard output'}: {describe_os_error(e)}")
+        return fail(f"{describe_os_error(e)}: {e.filename}")
+
+
+def _check_into(
+    out: IO[str],
+    to_file: bool,
+    file: Path,
+    module: str | None,
+    schema_path: Path | None,
+    operation: str,
+    find_by: str | None,
+    ignore_empty: bool,
+    encoding: str | None,
+    delimiter: str | None,
+    sheet: str | None,
+    quiet: bool,
+    fmt: str,
+) -> int:
+    sinks: list[IssueSink] = []
+    if fmt == "json":
+        sinks.append(JsonWriter(getattr(out, "buffer", out)))  # the bytes, when out has them
+    elif fmt == "csv":
+        sinks.append(CsvWriter(out))
+    size = file.stat().st_size if file.is_file() else None
+    with _progress(quiet, size, "checking") as progress:
+        report = api.check(
+            file,
+            module=module,
+            schema=schema_path,
+            operation=operation,  # type: ignore[arg-type]
+            find_by=find_by,
+            ignore_empty=ignore_empty,
+            encoding=encoding,
+            delimiter=delimiter,
+            sheet=sheet,
+            keep=200 if fmt == "table" else 0,
+            sinks=sinks,
+            progress=progress,  # type: ignore[arg-type]
+        )
+    if fmt == "table":
+        from rich.console import Console
+
+        from csvprep.terminal import render_report
+
+        console = Console(file=out, soft_wrap=False) if to_file else Console()
+        render_report(report, console)
+    return report.exit_code
 
 
 @cli.command()
@@ -336,8 +373,37 @@ def _lean_allocator() -> None:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
 
 
+class Stopped(BaseException):
+    """A stop signal (SIGTERM, SIGHUP) arrived: unwind, so every ``finally`` removes what the run began."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    for name in STOP_SIGNALS:  # a second signal must not interrupt the cleanup of the first
+        with suppress(AttributeError):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    raise Stopped(signum)
+
+
+def _own_signals() -> None:
+    """The command's process only: stop signals unwind cleanly, and a file-size limit is an error.
+
+    With SIGXFSZ ignored, a write past ``ulimit -f`` fails with EFBIG (reported in one line) instead of
+    killing the process mid-write.
+    """
+    with suppress(AttributeError):  # no such signal on Windows
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    for name in STOP_SIGNALS:
+        with suppress(AttributeError):
+            signal.signal(getattr(signal, name), _raise_stopped)
+
+
 def run() -> None:
     """The ``csvprep`` console script (and ``python -m csvprep.cli``): a process of its own."""
+    _own_signals()
     _without_pandas()
     _lean_allocator()
     _exit_now(main())
@@ -362,16 +428,26 @@ def main(argv: list[str] | None = None) -> int:
         rv = cli.main(args=argv, prog_name="csvprep", standalone_mode=False)
     except click.exceptions.Exit as e:
         return int(e.exit_code)
-    except click.ClickException as e:
-        e.show()
+    except click.exceptions.NoArgsIsHelpError as e:
+        e.show()  # `csvprep` alone: the help, as --help gives it
         return EXIT_FAILED
+    except click.UsageError as e:
+        hint = f" (see '{e.ctx.command_path} --help')" if e.ctx is not None else ""
+        return fail(" ".join(e.format_message().split()) + hint)
+    except click.ClickException as e:
+        return fail(" ".join(e.format_message().split()))
     except click.exceptions.Abort:
         click.echo("csvprep: aborted", err=True)
         return EXIT_FAILED
+    except Stopped as e:
+        click.echo(f"csvprep: error: stopped by {signal.Signals(e.signum).name}", err=True)
+        return EXIT_SIGNAL_BASE + e.signum
     except BrokenPipeError:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
+    except OSError as e:  # writing the summary to stdout failed (a full disk, /dev/full)
+        return fail(f"cannot write to standard output: {describe_os_error(e)}")
     # In non-standalone mode click returns what ctx.exit() was given.
     return rv if isinstance(rv, int) else EXIT_OK
 

@@ -1,0 +1,101 @@
+"""Writing one output file safely: never over an input, and all or nothing.
+
+A report is written to a temporary file beside its target and renamed over it only when complete, so a
+run that fails (or is stopped) leaves an earlier report as it was and no temporary file behind. A target
+that is not a regular file (``/dev/stdout``, a FIFO, a terminal) is a stream: it is written directly.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import IO
+
+from csvprep.errors import UsageError
+
+__all__ = [
+    "describe_os_error",
+    "is_write_error",
+    "refuse_same_file",
+    "report_file",
+    "same_file",
+    "stat_or_none",
+]
+
+_TOKEN_BYTES = 4
+# Errors that mean "the output could not be written", whatever the file.
+WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES})
+
+
+def stat_or_none(path: str | os.PathLike[str]) -> os.stat_result | None:
+    """``os.stat`` (through symlinks), or None when there is nothing there (or it cannot be looked at)."""
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def same_file(a: os.stat_result | None, b: os.stat_result | None) -> bool:
+    """Whether two stats are the same file (hard links and symlinks included)."""
+    return a is not None and b is not None and (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def refuse_same_file(output: Path, inputs: Iterable[str | os.PathLike[str] | None], option: str) -> None:
+    """Refuse an output that is one of the inputs, by any path: writing it would destroy the input."""
+    out = stat_or_none(output)
+    if out is None or not stat.S_ISREG(out.st_mode):
+        return
+    for p in inputs:
+        if p is not None and same_file(out, stat_or_none(p)):
+            raise UsageError(f"{option} {output} is the input file {p}: writing it would destroy the input")
+
+
+def describe_os_error(e: OSError) -> str:
+    """``strerror`` of an OSError, falling back to its text (a bare OSError has no strerror)."""
+    return e.strerror or str(e)
+
+
+@contextmanager
+def report_file(output: Path) -> Iterator[IO[str]]:
+    """A text stream for the report at ``output``; the file appears only when the block ends without error.
+
+    A symlinked target keeps its link: the file it points to is the one replaced. A replaced file keeps its
+    permission bits; a new one gets the user's umask, as ``open`` would give it.
+    """
+    target = Path(os.path.realpath(output))
+    old = stat_or_none(target)
+    if old is not None and not stat.S_ISREG(old.st_mode):
+        # A device or pipe cannot be renamed over (and must never be replaced): write it as a stream.
+        stream = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+        try:
+            yield stream
+            stream.close()
+        finally:
+            with suppress(OSError):  # closed already, or its flush failed: the first error is the one
+                stream.close()
+        return
+    tmp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(_TOKEN_BYTES)}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    try:
+        if old is not None:
+            os.chmod(fd, stat.S_IMODE(old.st_mode))
+        yield fh
+        fh.close()
+        os.replace(tmp, target)
+    except BaseException:
+        with suppress(OSError):  # the first error is the one to report
+            fh.close()
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def is_write_error(e: OSError) -> bool:
+    """An error that says the output could not be written (full disk, file too large, read-only...)."""
+    return e.errno in WRITE_ERRNOS
