@@ -59,6 +59,9 @@ MAX_COLUMNS = 200
 # Columns csvprep adds to its own rejects and failed files; ignored when they are checked or packed again.
 RESERVED_COLUMNS = ("_csvprep_row", "_csvprep_errors", "_csvprep_source", "_csvprep_status")
 
+SUGGEST_AT_MOST = 1000
+"""Unknown columns that get a "did you mean" (each costs a fuzzy search of the schema; nobody reads more)."""
+
 Role = Literal["value", "lookup-id", "lookup-field", "key", "ignored", "invalid"]
 T = TypeVar("T")
 
@@ -162,6 +165,7 @@ def plan(header: Sequence[str], job: Job) -> Plan:
     for i, h in enumerate(header):
         positions.setdefault(h, []).append(i + 1)
     control = control_rule()
+    unknown = 0
 
     for i, (h, key) in enumerate(zip(header, keys, strict=True)):
 
@@ -191,7 +195,9 @@ def plan(header: Sequence[str], job: Job) -> Plan:
         base, dot, sub = h.partition(".")
         f = schema.get(h) or (schema.get(base) if dot else None)
         if f is None:
-            issues.append(_issue("unknown-column", h, module=mod, hint=_suggest(h, schema)))
+            unknown += 1
+            hint = _suggest(h, schema) if unknown <= SUGGEST_AT_MOST else ""
+            issues.append(_issue("unknown-column", h, module=mod, hint=hint))
             columns.append(col("invalid"))
             continue
         is_key = job.key is not None and f.api_name == job.key and not dot
@@ -357,14 +363,23 @@ class Validator:
         table, rows = batch.table, batch.rows
         parts: list[_Found] = []
         if self._rules and table.num_rows:
-            columns = {key: _single(table.column(key)) for key in self._rules}
+            at = {name: i for i, name in enumerate(table.column_names)}  # by name, each lookup is O(width)
+            columns = {key: _single(table.column(at[key])) for key in self._rules}
             # Every accept pass first (the email column's hands its doubtful cells to email-validator's
             # worker), then the rules, the columns that wait for such answers last: meanwhile the worker
             # answers. Waiting in the accept pass held a thread ~45 ms a batch, longer than it judged.
-            suspects = dict(self._pool.map(lambda key: (key, self._suspects(columns[key], key)), columns))
+            suspects: dict[str, tuple[np.ndarray, int]] = {}
+            for group in self._pool.map(
+                lambda keys: [(key, self._suspects(columns[key], key)) for key in keys],
+                _groups(list(columns)),
+            ):
+                suspects.update(group)
             order = sorted(columns, key=lambda key: key in self._waits)
-            found = self._pool.map(lambda key: self._failures(columns[key], key, rows, *suspects[key]), order)
-            parts.extend(f for f in found if f is not None)
+            for found in self._pool.map(
+                lambda keys: [self._failures(columns[key], key, rows, *suspects[key]) for key in keys],
+                _groups(order),
+            ):
+                parts.extend(f for f in found if f is not None)
         return Prepared(tuple(parts))
 
     def validate(self, batch: Batch, prepared: Prepared | None = None) -> IssueBatch:
@@ -630,6 +645,17 @@ class _Found:
 def _strings(arr: pa_arrow.Array) -> pa_arrow.Array:
     """Cell texts as ``string`` (a DataFrame's columns may be ``large_string``): one type to concatenate."""
     return arr if arr.type == pa_arrow.string() else arr.cast(pa_arrow.string())
+
+
+_POOL_TASKS = 256
+"""Tasks per pass on the check pool at most: a very wide file's columns go in groups, as a task per
+column cost more than its check."""
+
+
+def _groups(items: Sequence[T]) -> list[Sequence[T]]:
+    """``items`` in at most :data:`_POOL_TASKS` consecutive groups (one item each for a usual file)."""
+    size = max(1, -(-len(items) // _POOL_TASKS))
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def _single(arr: pa_arrow.Array | pa_arrow.ChunkedArray) -> pa_arrow.Array:

@@ -53,6 +53,11 @@ BLOCK_BYTES = 16 << 20
 PIECE_BYTES = 1 << 20
 """Bytes per piece parsed by one ``read_csv`` call (a piece ends on a record boundary)."""
 EXACT_BATCH_ROWS = 65536
+WIDE_COLUMNS = 4096
+"""Past this many columns the exact parser reads the file: pyarrow's holds ~10 KB per column for each
+piece it parses (1 GB for 100,000 columns), the exact parser a few hundred bytes."""
+WIDE_BATCH_CELLS = 1 << 22
+"""Cells per batch of a file wider than :data:`WIDE_COLUMNS` (its batches are cut by rows otherwise)."""
 
 
 def unique_keys(header: list[str]) -> list[str]:
@@ -716,6 +721,8 @@ def open_csv(
         notes.append(f"delimiter: {_DELIMITER_NAMES.get(delim, repr(delim))} ({how})")
     keys = unique_keys(header)
     src = _Source(data, name, body, end, keys, delim, size / data_size if data_size else 1.0)
+    if len(keys) > WIDE_COLUMNS:
+        fast, batch_rows = False, max(1, min(batch_rows, WIDE_BATCH_CELLS // len(keys)))
     return Table(
         header=header,
         batches=_csv_batches(src, block_bytes, batch_rows, fast),

@@ -298,6 +298,13 @@ class ReportBuilder:
         for s in self.sinks:
             s.write(batch)
 
+    def _by_column_code(self) -> dict[str, dict[str, int]]:
+        """Issues per column, then per code, both sorted: one pass over the sorted pairs."""
+        out: dict[str, dict[str, int]] = {}
+        for (col, code), n in sorted(self.by_pair.items()):
+            out.setdefault(col, {})[code] = n
+        return out
+
     def finish(self, rows_read: int, source: Mapping[str, Any]) -> Report:
         self.rows_read = rows_read
         summary = Summary(
@@ -309,10 +316,7 @@ class ReportBuilder:
             by_code=MappingProxyType(dict(sorted(self.by_code.items()))),
             by_column=MappingProxyType(dict(sorted(self.by_column.items()))),
             by_column_code=MappingProxyType(
-                {
-                    col: MappingProxyType({k: n for (c, k), n in sorted(self.by_pair.items()) if c == col})
-                    for col in sorted({c for c, _ in self.by_pair})
-                }
+                {col: MappingProxyType(per_code) for col, per_code in self._by_column_code().items()}
             ),
             source=MappingProxyType(dict(source)),
         )
