@@ -38,6 +38,20 @@ DEFAULT_LENGTH = {
 }
 DEFAULT_DECIMALS = {"currency": 9, "double": 9, "percent": 2}
 
+# Bounds on metadata values: past them a value is not Zoho's (a corrupt or hostile file), and is refused
+# rather than clamped, since no reading of it is right. Zoho's largest text is rich text, 50,000 characters;
+# its largest number a bigint of 19 digits, with at most 9 decimal places
+# (https://www.zoho.com/crm/developer/docs/api/v7/insert-records.html, "Sample Attributes").
+NUMBER_TYPES = frozenset({"integer", "bigint", "currency", "double", "percent"})
+MAX_LENGTH = 1_000_000
+"""The largest ``length`` of a text-like field taken (20x Zoho's largest)."""
+MAX_DIGITS = 100
+"""The largest ``length`` (digits) of a number field and the largest ``decimal_place`` taken."""
+MAX_SCHEMA_BYTES = 64 << 20
+"""A fields response is a few MB (hundreds of fields); a larger file is not one (or is ``/dev/zero``)."""
+_INT_DIGITS = 30
+"""Digits of a metadata integer read as a number; a longer one is refused without converting it."""
+
 # data_types that are computed by Zoho and never written (zoho-rules.md §3.1 "Not writable").
 COMPUTED_TYPES = frozenset({"formula", "rollup_summary", "autonumber", "auto_number"})
 # data_types one CSV cannot carry: Zoho needs a child CSV in the same ZIP (zoho-rules.md §2.4), or the
@@ -66,6 +80,23 @@ class FieldSpec:
     api_update: bool = True
     read_only_reason: str | None = None
     """Why the field cannot be written at all (formula, auto-number, system field), or None."""
+
+    def __post_init__(self) -> None:
+        numeric = self.data_type in NUMBER_TYPES
+        for attr, value, low, high in (
+            ("length", self.length, 1, MAX_DIGITS if numeric else MAX_LENGTH),
+            ("decimal_place", self.decimal_place, 0, MAX_DIGITS),
+        ):
+            if value is not None and (type(value) is not int or not low <= value <= high):
+                shown = (
+                    value
+                    if type(value) is not str or len(value) <= _INT_DIGITS
+                    else f"of {len(value)} digits"
+                )
+                raise SchemaError(
+                    f"field '{self.api_name}': {attr} {shown} is out of range "
+                    f"(a whole number from {low} to {high:,} for a {self.data_type} field)"
+                )
 
     @property
     def max_length(self) -> int | None:
@@ -126,20 +157,36 @@ def _bool(v: Any) -> bool:
     return v is True or (isinstance(v, str) and v.lower() == "true")
 
 
-def _int_or_none(v: Any) -> int | None:
+def _is_digits(v: str) -> bool:
+    v = v.strip()
+    return v.isascii() and v.isdigit()  # str.isdigit() alone takes '²', which int() refuses
+
+
+def _digits(v: str) -> int | str:
+    """A digit string as an int; too long to be in range, as it is (FieldSpec refuses it)."""
+    v = v.strip().lstrip("0") or "0"
+    return int(v) if len(v) <= _INT_DIGITS else v
+
+
+def _int_or_none(v: Any) -> int | str | None:
     if isinstance(v, bool) or v is None:
         return None
     if isinstance(v, int):
         return v if v > 0 else None
-    if isinstance(v, str) and v.strip().isdigit():
-        return int(v) or None
+    if isinstance(v, str) and _is_digits(v):
+        return _digits(v) or None
     return None
 
 
-def _nonneg_int(v: Any) -> int | None:
+def _nonneg_int(v: Any) -> int | str | None:
     if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
         return v
-    return int(v) if isinstance(v, str) and v.strip().isdigit() else None
+    return _digits(v) if isinstance(v, str) and _is_digits(v) else None
+
+
+def _json_int(text: str) -> int | str:
+    """JSON integers: one too long to be in range stays text (``int()`` refuses 4,300+ digits)."""
+    return int(text) if len(text) <= _INT_DIGITS else text
 
 
 def _unique(raw: Any) -> tuple[bool, bool]:
@@ -226,8 +273,8 @@ def parse_field(raw: Mapping[str, Any]) -> FieldSpec:
         api_name=name,
         data_type=dt,
         label=str(label),
-        length=_int_or_none(raw.get("length")),
-        decimal_place=_nonneg_int(raw.get("decimal_place")),
+        length=_int_or_none(raw.get("length")),  # type: ignore[arg-type]  # FieldSpec refuses a str
+        decimal_place=_nonneg_int(raw.get("decimal_place")),  # type: ignore[arg-type]
         textarea_type=textarea_type,
         # Older layout responses say `required` instead of `system_mandatory`.
         system_mandatory=_bool(raw.get("system_mandatory", raw.get("required", False))),
@@ -256,17 +303,25 @@ def load_schema(path: str | os.PathLike[str], module: str | None = None) -> Modu
     """Read an org's own fields JSON. ``module`` names the module for the job."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        with p.open("rb") as f:
+            data = f.read(MAX_SCHEMA_BYTES + 1)
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise SchemaError(f"schema file not found: {p}") from None
     except IsADirectoryError:
         raise SchemaError(f"schema path is a directory, not a JSON file: {p}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise SchemaError(f"cannot read schema {p}: {e}") from None
+    if len(data) > MAX_SCHEMA_BYTES:
+        raise SchemaError(
+            f"schema {p} is larger than {MAX_SCHEMA_BYTES >> 20} MB: not a Zoho fields response"
+        )
     try:
-        doc = json.loads(text)
+        doc = json.loads(text, parse_int=_json_int)
     except json.JSONDecodeError as e:
         raise SchemaError(f"schema {p} is not valid JSON: {e.msg} at line {e.lineno}") from None
+    except RecursionError:
+        raise SchemaError(f"schema {p} nests too deeply to be a Zoho fields response") from None
     schema = parse_schema(doc, module)
     if not schema.module:
         schema = ModuleSchema(module=p.stem, fields=schema.fields, source=schema.source)
