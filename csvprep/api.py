@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
+from csvprep.arguments import check_arguments
 from csvprep.engine import Job, Operation, Validator, judge, plan
 from csvprep.reader import Table, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
@@ -60,8 +61,9 @@ def check(
     ``module`` names a shipped schema (Leads, Contacts, ...); ``schema`` is the path of the org's own
     fields JSON (then ``module`` names the module for the job). ``keep`` caps the issues kept in the
     report (None keeps all; the summary always counts all); ``sinks`` receive every issue as it is found.
-    Raises :class:`csvprep.CsvprepError` only when the check cannot run.
+    Raises :class:`csvprep.CsvprepError` only when the check cannot run (a wrong argument included).
     """
+    check_arguments(locals())
     job = make_job(module, schema, operation, find_by, ignore_empty)
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     return check_table(table, job, keep=keep, sinks=sinks, progress=progress)

@@ -29,6 +29,7 @@ import numpy as np
 import pyarrow as pa
 
 from csvprep.api import Progress, Source, make_job, run_source
+from csvprep.arguments import check_pack_arguments
 from csvprep.batches import (
     MANIFEST,
     Batcher,
@@ -184,8 +185,9 @@ def pack(
     """Check ``source`` and write its good rows as upload-ready batches into ``out_dir``.
 
     ``keep`` caps the issues kept in ``result.report`` (None keeps all). Raises
-    :class:`csvprep.CsvprepError` (and writes nothing) when the run cannot happen.
+    :class:`csvprep.CsvprepError` (and writes nothing) when the run cannot happen (a wrong argument included).
     """
+    check_pack_arguments(locals())
     _check_limits(max_rows, max_zip_bytes, compression, max_csv_bytes)
     out = Path(out_dir)
     _prepare_out(out, force)

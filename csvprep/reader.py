@@ -198,9 +198,25 @@ def frame_batches(df: pd.DataFrame, rows_per_batch: int = 65536) -> Iterator[Bat
                 s = s.where(s.notna(), "")
             else:
                 s = s.astype(object).where(s.notna(), "")
-            cols.append(pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string()))
+            try:
+                cols.append(pa.array(s.astype("str").to_numpy(dtype=object), type=pa.string()))
+            except UnicodeEncodeError:
+                raise InputError(_not_utf8(s, keys[len(cols)], start)) from None
         rows = np.arange(start + 2, start + 2 + len(part), dtype=np.int64)
         yield Batch(pa.Table.from_arrays(cols, names=keys), rows)
+
+
+def _not_utf8(values: pd.Series, column: str, start: int) -> str:
+    """Where a DataFrame holds a str that is not text (a lone surrogate, e.g. from a bad decode)."""
+    for i, v in enumerate(values):
+        try:
+            str(v).encode("utf-8")
+        except UnicodeEncodeError as e:
+            return (
+                f"DataFrame column '{column}' row {start + i + 2} holds {str(v)[e.start : e.end]!a}, a lone "
+                "surrogate, not text: decode the source with the right encoding"
+            )
+    return f"DataFrame column '{column}' holds a value that is not text"
 
 
 def open_frame(df: pd.DataFrame, name: str = "<DataFrame>") -> Table:

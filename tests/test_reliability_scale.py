@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 import csvprep
@@ -139,3 +140,146 @@ def test_wide_insert_is_a_file_level_error_and_pack_rejects_every_row(tmp_path: 
     assert summary["by_code"]["too-many-columns"] == 1
     result = csvprep.pack(src, tmp_path / "out", module="Contacts")
     assert result.blocked and result.totals.rows_rejected == 3 and result.totals.rows_packed == 0
+
+
+# --- 13: schema values --------------------------------------------------------------------------------
+
+
+def _amount_schema(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "fields.json"
+    path.write_text(text)
+    return path
+
+
+def _field_json(**attrs: object) -> str:
+    f = {
+        "api_name": "Amount",
+        "data_type": "currency",
+        "operation_type": {"api_create": True, "api_update": True},
+        **attrs,
+    }
+    return json.dumps({"fields": [f]})
+
+
+@pytest.mark.parametrize(
+    ("text", "attr"),
+    [
+        (_field_json(length=1001), "length 1001"),
+        (_field_json(decimal_place=1001), "decimal_place 1001"),
+        (_field_json(decimal_place=2**31), "decimal_place 2147483648"),
+        (_field_json(length="7" * 40), "length of 40 digits"),
+        (_field_json(length=0).replace('"length": 0', '"length": ' + "5" * 5000), "length of 5000 digits"),
+    ],
+    ids=["length-1001", "decimal-1001", "decimal-2**31", "length-digit-string", "length-5000-digits"],
+)
+def test_schema_values_out_of_range_are_one_line_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, attr: str
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text("Amount\n12.5\n")
+    schema = _amount_schema(tmp_path, text)
+    assert main(["check", str(src), "--module", "Deals", "--schema", str(schema)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "field 'Amount'" in err[0] and attr in err[0]
+
+
+def test_schema_values_in_range_still_set_the_rules(tmp_path: Path) -> None:
+    schema = csvprep.load_schema(_amount_schema(tmp_path, _field_json(length=100, decimal_place=3)), "Deals")
+    df = pd.DataFrame({"Amount": ["1" * 100 + ".125", "1.1234"]}, dtype="str")
+    report = csvprep.check(df, schema=schema)
+    assert [(i.row, i.code) for i in report.issues] == [(3, "too-many-decimals")]
+
+
+def test_deeply_nested_schema_is_a_schema_error(tmp_path: Path) -> None:
+    depth = 100_000
+    schema = _amount_schema(tmp_path, '{"fields": ' + "[" * depth + "]" * depth + "}")
+    with pytest.raises(csvprep.CsvprepError, match="nests too deeply"):
+        csvprep.load_schema(schema, "Deals")
+
+
+def test_schema_read_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csvprep import schema as schema_module
+
+    monkeypatch.setattr(schema_module, "MAX_SCHEMA_BYTES", 1 << 20)
+    with pytest.raises(csvprep.CsvprepError, match="larger than 1 MB"):
+        csvprep.load_schema("/dev/zero", "Deals")
+
+
+# --- 21: the Python API's arguments -------------------------------------------------------------------
+
+CONTACTS = Path(__file__).resolve().parents[1] / "fixtures" / "contacts.csv"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"schema": {}}, "schema must be"),
+        ({"module": 5}, "module must be a str"),
+        ({"module": "Contacts", "encoding": 5}, "encoding must be a str"),
+        ({"module": "Contacts", "delimiter": 5}, "delimiter must be a str"),
+        ({"module": "Contacts", "sheet": 5}, "sheet must be a str"),
+        ({"module": "Contacts", "find_by": 5}, "find_by must be a str"),
+        ({"module": "Contacts", "operation": 5}, "operation must be"),
+        ({"module": "Contacts", "keep": -1}, "keep must be a whole number of at least 0, not -1"),
+        ({"module": "Contacts", "keep": "5"}, "keep must be a whole number"),
+        ({"module": "Contacts", "keep": True}, "keep must be a whole number"),
+        ({"module": "Contacts", "ignore_empty": "yes"}, "ignore_empty must be True or False"),
+        ({"module": "Contacts", "progress": 5}, "progress must be a function"),
+        ({"module": "Contacts", "sinks": [5]}, "sinks must have write"),
+    ],
+)
+def test_check_refuses_wrong_arguments_with_a_csvprep_error(kwargs: dict[str, Any], named: str) -> None:
+    with pytest.raises(csvprep.CsvprepError, match=named):
+        csvprep.check(CONTACTS, **kwargs)
+
+
+def test_check_refuses_a_source_that_is_neither_path_nor_frame() -> None:
+    with pytest.raises(csvprep.CsvprepError, match="source must be a file path"):
+        csvprep.check(5, module="Contacts")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"max_rows": "5"}, "max_rows must be a whole number"),
+        ({"max_zip_bytes": 1.5}, "max_zip_bytes must be a whole number"),
+        ({"compression": None}, "compression must be a whole number"),
+        ({"force": 1}, "force must be True or False"),
+        ({"keep": -1}, "keep must be"),
+        ({"module": 5}, "module must be a str"),
+    ],
+)
+def test_pack_refuses_wrong_arguments_and_writes_nothing(
+    tmp_path: Path, kwargs: dict[str, Any], named: str
+) -> None:
+    args: dict[str, Any] = {"module": "Contacts", **kwargs}
+    with pytest.raises(csvprep.CsvprepError, match=named):
+        csvprep.pack(CONTACTS, tmp_path / "out", **args)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pack_refuses_out_dir_none() -> None:
+    with pytest.raises(csvprep.CsvprepError, match="out_dir must be a directory path"):
+        csvprep.pack(CONTACTS, None, module="Contacts")  # type: ignore[arg-type]
+
+
+def test_keep_zero_and_a_cap_keep_what_they_say() -> None:
+    everything = csvprep.check(CONTACTS, module="Contacts")
+    assert len(everything.issues) > 1
+    assert csvprep.check(CONTACTS, module="Contacts", keep=0).issues == ()
+    assert csvprep.check(CONTACTS, module="Contacts", keep=1).issues == everything.issues[:1]
+
+
+def test_dataframe_bytes_values_and_names_are_refused() -> None:
+    df = pd.DataFrame({"Last_Name": ["Smith", b"Jones"]}, dtype=object)
+    with pytest.raises(csvprep.CsvprepError, match=r"'Last_Name'.*bytes in row 3"):
+        csvprep.check(df, module="Contacts")
+    with pytest.raises(csvprep.CsvprepError, match="column name b'Last_Name' is bytes"):
+        csvprep.check(pd.DataFrame({b"Last_Name": ["Smith"]}), module="Contacts")
+
+
+def test_dataframe_lone_surrogate_is_refused_with_its_row() -> None:
+    df = pd.DataFrame({"Last_Name": ["Smith", "Ren\udce9"]}, dtype=object)
+    with pytest.raises(csvprep.CsvprepError, match=r"'Last_Name' row 3 holds '\\udce9'"):
+        csvprep.check(df, module="Contacts")
