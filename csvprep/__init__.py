@@ -2,6 +2,7 @@
 
 The public names are few: :func:`check` validates a file or a DataFrame and returns a :class:`Report`;
 :func:`pack` also writes the good rows into upload-ready ZIP batches (a :class:`PackResult`);
+:func:`results` matches Zoho's result files back to the packed rows (a :class:`Results`);
 :func:`load_schema` reads an org's fields JSON; :class:`CsvprepError` is raised only when a run cannot
 happen (bad usage, unreadable input, broken schema).
 """
@@ -11,6 +12,7 @@ from csvprep.codes import Severity
 from csvprep.errors import CsvprepError
 from csvprep.pack import PackResult, pack
 from csvprep.report import Issue, Report, Summary
+from csvprep.results import Results, results
 from csvprep.schema import FieldSpec, ModuleSchema, load_schema, shipped_modules
 
 __version__ = "0.1.0"
@@ -22,11 +24,13 @@ __all__ = [
     "ModuleSchema",
     "PackResult",
     "Report",
+    "Results",
     "Severity",
     "Summary",
     "__version__",
     "check",
     "load_schema",
     "pack",
+    "results",
     "shipped_modules",
 ]

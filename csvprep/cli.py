@@ -25,6 +25,7 @@ from csvprep.pack import MAX_CSV_BYTES, MAX_ROWS, MAX_ZIP_BYTES
 from csvprep.pack import pack as pack_files
 from csvprep.printable import printable
 from csvprep.report import CsvWriter, IssueSink, JsonWriter
+from csvprep.results import results as match_results
 from csvprep.schema import shipped_modules
 from csvprep.zipstream import MAX_32
 
@@ -326,6 +327,30 @@ def pack(
     )
     click.echo(f"  → {printable(str(result.paths.out_dir))}{os.sep} (manifest.json, rejects.csv)")
     ctx.exit(result.exit_code)
+
+
+@cli.command("results")
+@click.argument("pack_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument(
+    "result_files", metavar="RESULT [RESULT ...]", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for ids.csv, failed.csv and summary.json (default: PACK_DIR/results).",
+)
+@click.pass_context
+def results(ctx: click.Context, pack_dir: Path, result_files: tuple[Path, ...], out_dir: Path | None) -> None:
+    """Match Zoho's result files (ZIPs, CSVs or folders of them) back to the rows pack wrote to PACK_DIR."""
+    try:
+        found = match_results(pack_dir, list(result_files), out_dir=out_dir)
+    except CsvprepError as e:
+        ctx.exit(fail(str(e)))
+    click.echo(f"csvprep results {printable(str(pack_dir))}")
+    for line in found.summary_lines():
+        click.echo(f"  {printable(line)}")
+    ctx.exit(found.exit_code)
 
 
 @cli.command("codes")

@@ -1,0 +1,158 @@
+"""The files a ``results`` run writes: ``ids.csv``, ``failed.csv`` and ``summary.json``, safely.
+
+``failed.csv`` is shaped like ``rejects.csv`` so that it can be fixed and packed again as it is:
+``_csvprep_row`` and ``_csvprep_source`` (the row's origin), ``_csvprep_errors`` (each Zoho code with its
+column and an explanation, :mod:`csvprep.zoho_codes`), ``_csvprep_status`` (skipped or unprocessed), then
+the row's values as packed. The engine ignores the ``_csvprep_*`` columns.
+
+Everything is written into a temporary directory beside the output directory and renamed into place at the
+end. A non-empty output directory is refused unless it is an earlier results output (its
+``summary.json`` says so and it holds nothing else), which is replaced.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+from csvprep.errors import UsageError
+from csvprep.origin import ERRORS, ROW, SOURCE, STATUS
+from csvprep.zoho_codes import explain
+
+IDS, FAILED, SUMMARY = "ids.csv", "failed.csv", "summary.json"
+OUTPUTS = (IDS, FAILED, SUMMARY)
+KIND = "results"
+EOL = "\r\n"
+WHY_UNPROCESSED = "Zoho did not process the row (the job stopped before it): send it again"
+WHY_SKIPPED = "Zoho skipped the row and named no reason"
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one packed row."""
+
+    row: int
+    """Its spreadsheet row in the file it first came from (``source``)."""
+    source: str
+    batch: int
+    """The batch (1-based, as in the manifest) and its place in the batch (0-based)."""
+    position: int
+    status: str
+    """added, updated, skipped, unprocessed (as Zoho wrote it), or ``no result``."""
+    record_id: str
+    errors: tuple[tuple[str, str | None], ...]
+    """Zoho's (code, column) pairs."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultTotals:
+    """The books: rows_in = rejected + added + updated + failed + no_result."""
+
+    rows_in: int
+    rejected: int
+    """Rows csvprep kept out of the batches (pack's rejects.csv)."""
+    added: int
+    updated: int
+    failed: int
+    """Rows Zoho skipped or left unprocessed (all in failed.csv)."""
+    no_result: int
+    """Packed rows with no result row (its result file is missing, or the row could not be matched)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ResultPaths:
+    out_dir: Path
+    ids: Path
+    failed: Path
+    summary: Path
+
+
+def reasons(errors: Sequence[tuple[str, str | None]], status: str) -> str:
+    """``_csvprep_errors`` of a failed row: ``CODE (column): explanation``, joined by `` | ``."""
+    parts = [
+        f"{code} ({col}): {explain(code, col)}" if col else f"{code}: {explain(code)}" for code, col in errors
+    ]
+    if not parts:
+        parts = [WHY_UNPROCESSED if status == "unprocessed" else WHY_SKIPPED]
+    return " | ".join(dict.fromkeys(parts))
+
+
+def _is_earlier_output(out: Path) -> bool:
+    try:
+        summary = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    only_ours = all(p.name in OUTPUTS for p in out.iterdir())
+    return isinstance(summary, dict) and summary.get("csvprep") == KIND and only_ours
+
+
+def prepare(out: Path) -> None:
+    """Refuse an output directory that holds anything but an earlier results output."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file, not a directory")
+    if out.is_dir() and any(out.iterdir()) and not _is_earlier_output(out):
+        raise UsageError(
+            f"{out} is not empty and is not an earlier results output "
+            f"(only {', '.join(OUTPUTS)}); it is left alone: pick another directory"
+        )
+
+
+class Output:
+    """Writes ``ids.csv`` and ``failed.csv`` row by row, then ``summary.json``, into a temporary directory."""
+
+    def __init__(self, out: Path, keys: Sequence[str], values: Sequence[str]) -> None:
+        prepare(out)
+        self.out = out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+        self.handles: list[IO[str]] = []
+        self.ids = self._open(IDS, [ROW, SOURCE, *keys, "STATUS", "RECORD_ID"])
+        self.failed = self._open(FAILED, [ROW, ERRORS, SOURCE, STATUS, *values])
+
+    def _open(self, name: str, header: Sequence[str]) -> Any:
+        fh = open(self.tmp / name, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+        self.handles.append(fh)
+        writer = csv.writer(fh, lineterminator=EOL)
+        writer.writerow(header)
+        return writer
+
+    def add(self, o: Outcome, keys: Sequence[str], values: Sequence[str] | None) -> None:
+        """One packed row: into ids.csv, and into failed.csv when ``values`` are given."""
+        self.ids.writerow([o.row, o.source, *keys, o.status, o.record_id])
+        if values is not None:
+            self.failed.writerow([o.row, reasons(o.errors, o.status), o.source, o.status, *values])
+
+    def finish(self, summary: dict[str, Any]) -> ResultPaths:
+        """Write the summary and move the directory into place."""
+        for fh in self.handles:
+            fh.close()
+        text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
+        (self.tmp / SUMMARY).write_text(text, encoding="utf-8")
+        if self.out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
+            os.replace(self.out, old / self.out.name)
+            os.replace(self.tmp, self.out)
+            shutil.rmtree(old)
+        else:
+            os.replace(self.tmp, self.out)
+        o = self.out
+        return ResultPaths(o, o / IDS, o / FAILED, o / SUMMARY)
+
+    def __enter__(self) -> Output:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if kind is not None:
+            for fh in self.handles:
+                fh.close()
+            shutil.rmtree(self.tmp, ignore_errors=True)
