@@ -6,10 +6,16 @@ import csv
 import hashlib
 import io
 import json
+import os
+import re
+import shlex
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import pytest
 from conftest import REPO, field, schema_of
 
 import csvprep
@@ -362,3 +368,26 @@ def test_output_is_never_written_over_a_users_files(tmp_path: Path) -> None:
     ]
     assert main(["results", str(tmp_path / "b"), str(src)]) == 2  # not a result file
     assert main(["results", str(tmp_path), str(res)]) == 2  # not a pack directory
+
+
+def test_the_readme_section_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## `csvprep results`\n", 1)[1].split("\n## ", 1)[0]
+    command = re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)[0]
+    shown = re.findall(r"```\n(csvprep results batches\n.*?)\n```", section, flags=re.S)[0]
+    snippet = re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    monkeypatch.chdir(tmp_path)
+    csvprep.pack(CONTACTS, "batches", module="Contacts")
+    text = result_text(
+        packed_records(Path("batches"), "Contacts_0001.zip"),
+        lambda rec: (
+            ("skipped", "DUPLICATE_DATA-Email") if rec[2] == "siobhan.obrien@example.ie" else ("added", "")
+        ),
+    )
+    write_result_zip(Path("downloads") / "4150868000001234567.zip", text)
+    run = subprocess.run(
+        [sys.executable, "-m", "csvprep.cli", *shlex.split(command)[1:]], capture_output=True, text=True
+    )
+    assert run.returncode == 1 and run.stdout.strip() == shown.replace("/", os.sep)
+    exec(compile(snippet, "README.md", "exec"), {})  # the Python call, as shown (it replaces the output)
+    assert json.loads(Path("batches/results/summary.json").read_text())["totals"]["added"] == 4
