@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from csvprep import emails
 from csvprep.keyset import string_bytes
-from csvprep.schema import FieldSpec
+from csvprep.schema import DEFAULT_LENGTH, FieldSpec
 
 Ok = Callable[[pa.Array], np.ndarray]
 """A column (one Arrow string array) → True where the cell passes."""
@@ -499,16 +499,26 @@ def _website(f: FieldSpec) -> list[Rule]:
     return [too_long(f.max_length or 255), Rule("invalid-url", fullmatch_or_empty(URL))]
 
 
+def _choice_limit(f: FieldSpec) -> int:
+    """A picklist cell's character limit: Zoho refuses a value longer than the field's length with
+    INVALID_DATA (https://www.zoho.com/crm/developer/docs/api/v8/insert-records.html)."""
+    return f.max_length or DEFAULT_LENGTH[f.data_type]
+
+
 def _picklist(f: FieldSpec) -> list[Rule]:
     # Any value is accepted by Zoho; a new one is added to the org's picklist (K13): a warning.
-    if not f.picklist:
-        return []
-    return [Rule("new-picklist-value", in_or_empty(f.picklist), detail=_picklist_hint(f.picklist))]
+    rules = [too_long(_choice_limit(f))]
+    if f.picklist:
+        rules.append(Rule("new-picklist-value", in_or_empty(f.picklist), detail=_picklist_hint(f.picklist)))
+    return rules
 
 
 def _multiselect(f: FieldSpec) -> list[Rule]:
     example = ";".join(f.picklist[1:3] if len(f.picklist) > 2 else ("Analytics", "Bigdata"))
-    rules = [Rule("empty-picklist-item", _multi_ok(None), MappingProxyType({"example": example}))]
+    rules = [
+        too_long(_choice_limit(f)),
+        Rule("empty-picklist-item", _multi_ok(None), MappingProxyType({"example": example})),
+    ]
     if f.picklist:
         rules.append(Rule("new-picklist-value", _multi_ok(f.picklist), detail=_multi_hint(f.picklist)))
     return rules
@@ -657,14 +667,27 @@ def _quote_re2(value: str) -> str | None:
     return None if "\\E" in value else f"\\Q{value}\\E"
 
 
-def _accept_multi(allowed: tuple[str, ...]) -> Accept | None:
-    if not allowed:
-        return accept_pattern(r"[^;]+(?:;[^;]+)*")
-    items = [_quote_re2(v) for v in allowed if v]
+def _accept_picklist(f: FieldSpec) -> Accept:
+    limit = _choice_limit(f)
+    if not f.picklist:
+        return accept_max_bytes(limit)
+    known = in_or_empty(f.picklist)
+
+    def accept(arr: pa.Array) -> np.ndarray:
+        return known(arr) & (byte_lengths(arr) <= limit)
+
+    return accept
+
+
+def _accept_multi(f: FieldSpec) -> Accept | None:
+    limit = _choice_limit(f)
+    if not f.picklist:
+        return accept_pattern(r"[^;]+(?:;[^;]+)*", limit)
+    items = [_quote_re2(v) for v in f.picklist if v]
     if any(i is None for i in items) or not items:
         return None
     item = "(?:" + "|".join(i for i in items if i) + ")"
-    return accept_pattern(f"{item}(?:;{item})*")
+    return accept_pattern(f"{item}(?:;{item})*", limit)
 
 
 # Day 29-31 cells go to the calendar rule; the pattern clears days 01-28 of any month.
@@ -685,8 +708,8 @@ ACCEPTS: dict[str, Callable[[FieldSpec], Accept | None]] = {
     "email": lambda f: _accept_email(f.max_length or 100),
     "phone": lambda f: accept_digits(f.max_length or 30, plus=True),
     "website": lambda f: accept_pattern(URL, f.max_length or 255),
-    "picklist": lambda f: in_or_empty(f.picklist) if f.picklist else None,
-    "multiselectpicklist": lambda f: _accept_multi(f.picklist),
+    "picklist": _accept_picklist,
+    "multiselectpicklist": _accept_multi,
     "date": lambda f: accept_pattern(_SAFE_DATE),
     "datetime": lambda f: accept_pattern(rf"{_SAFE_DATE}T{TIME}{OFFSET}"),
     "integer": lambda f: _accept_number(f, whole=True),
