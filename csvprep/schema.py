@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -189,6 +190,26 @@ def _json_int(text: str) -> int | str:
     return int(text) if len(text) <= _INT_DIGITS else text
 
 
+_WHOLE_TEXT = re.compile(r"\s*([0-9]+)(?:\.0*)?\s*")
+_SHOWN_CHARS = 40
+"""A metadata value quoted in an error message is cut to this many characters."""
+
+
+def _whole_number(raw: Mapping[str, Any], key: str, name: str) -> Any:
+    """``raw[key]`` with a number written as text (``"255"``) or as a float (``255.0``) read as a whole
+    number; a value that is no whole number cannot be a limit, so it is refused rather than ignored."""
+    v = raw.get(key)
+    if v is None or (isinstance(v, int) and not isinstance(v, bool)):
+        return v
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if isinstance(v, str) and (m := _WHOLE_TEXT.fullmatch(v)):
+        return m.group(1)  # the digits, converted as metadata integers written as text are
+    shown = json.dumps(v, ensure_ascii=False, default=str)
+    shown = shown if len(shown) <= _SHOWN_CHARS else shown[: _SHOWN_CHARS - 3] + "..."
+    raise SchemaError(f"field '{name}': {key} must be a whole number, not {shown}")
+
+
 def _unique(raw: Any) -> tuple[bool, bool]:
     """(unique, case_sensitive). Zoho's samples say ``case_sensitive``, its v8 OpenAPI ``casesensitive``."""
     if not isinstance(raw, Mapping) or not raw:
@@ -273,8 +294,8 @@ def parse_field(raw: Mapping[str, Any]) -> FieldSpec:
         api_name=name,
         data_type=dt,
         label=str(label),
-        length=_int_or_none(raw.get("length")),  # type: ignore[arg-type]  # FieldSpec refuses a str
-        decimal_place=_nonneg_int(raw.get("decimal_place")),  # type: ignore[arg-type]
+        length=_int_or_none(_whole_number(raw, "length", name)),  # type: ignore[arg-type]  # FieldSpec refuses a str
+        decimal_place=_nonneg_int(_whole_number(raw, "decimal_place", name)),  # type: ignore[arg-type]
         textarea_type=textarea_type,
         # Older layout responses say `required` instead of `system_mandatory`.
         system_mandatory=_bool(raw.get("system_mandatory", raw.get("required", False))),
