@@ -51,7 +51,15 @@ from csvprep.rules import (
     required,
     rules_for,
 )
-from csvprep.schema import CHILD_CSV_TYPES, FILE_TYPES, LOOKUP_TYPES, FieldSpec, ModuleSchema
+from csvprep.schema import (
+    CHILD_CSV_TYPES,
+    FILE_TYPES,
+    LOOKUP_TYPES,
+    FieldSpec,
+    ModuleSchema,
+    shipped_modules,
+    shipped_schema,
+)
 
 Operation = Literal["insert", "update", "upsert"]
 OPERATIONS: tuple[Operation, ...] = ("insert", "update", "upsert")
@@ -104,6 +112,8 @@ class Column:
     rules: tuple[Rule, ...] = ()
     lookup_field: str | None = None
     """For ``X.sub`` lookup columns: ``sub`` (``id`` or a field of the target module)."""
+    target: FieldSpec | None = None
+    """For ``X.sub`` lookup columns: the target module's field ``sub``, whose rules judge the values."""
 
     @property
     def api_name(self) -> str:
@@ -166,6 +176,7 @@ def plan(header: Sequence[str], job: Job) -> Plan:
         positions.setdefault(h, []).append(i + 1)
     control = control_rule()
     unknown = 0
+    targets: dict[str, ModuleSchema | None] = {}
 
     for i, (h, key) in enumerate(zip(header, keys, strict=True)):
 
@@ -174,11 +185,12 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             f: FieldSpec | None = None,
             rules: Sequence[Rule] = (),
             sub: str | None = None,
+            target: FieldSpec | None = None,
             _i: int = i,
             _h: str = h,
             _k: str = key,
         ) -> Column:
-            return Column(_i, _k, _h, role, f, (control, *rules) if role != "ignored" else (), sub)
+            return Column(_i, _k, _h, role, f, (control, *rules) if role != "ignored" else (), sub, target)
 
         if h in RESERVED_COLUMNS:
             columns.append(col("ignored"))
@@ -201,7 +213,7 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             columns.append(col("invalid"))
             continue
         is_key = job.key is not None and f.api_name == job.key and not dot
-        if dot and f.data_type not in LOOKUP_TYPES:
+        if dot and f.data_type not in LOOKUP_TYPES | CHILD_CSV_TYPES:
             issues.append(
                 _issue(
                     "unknown-column",
@@ -235,9 +247,10 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             columns.append(col("invalid"))
             continue
         if dot:
-            rules = record_id_rules() if sub == "id" else []
+            target = None if sub == "id" else lookup_target(f, sub, targets)
+            rules = record_id_rules() if sub == "id" else (rules_for(target) or []) if target else []
             role: Role = "lookup-id" if sub == "id" else "lookup-field"
-            columns.append(col(role, f, _with_required(f, job, rules), sub))
+            columns.append(col(role, f, _with_required(f, job, rules), sub, target))
             continue
         if is_key:
             rules = record_id_rules() if f.api_name == "id" else (rules_for(f) or [])
@@ -267,6 +280,32 @@ def plan(header: Sequence[str], job: Job) -> Plan:
         code = "too-many-columns" if op == "insert" else "columns-will-split"
         issues.append(_issue(code, None, count=n_sent, limit=MAX_COLUMNS))
     return Plan(job, tuple(columns), tuple(issues))
+
+
+# A user's email is how Zoho's create-job page finds a user (``"find_by": "email"``).
+USER_EMAIL = FieldSpec("email", "email")
+# Values that match a record or not: a picklist or lookup target's own "new value" or ID rules do not apply.
+UNMATCHED_TARGET_TYPES = frozenset({"picklist", "multiselectpicklist", *LOOKUP_TYPES})
+
+
+def lookup_target(f: FieldSpec, sub: str, seen: dict[str, ModuleSchema | None]) -> FieldSpec | None:
+    """The field an ``X.sub`` column names in the lookup's target module, where csvprep knows it.
+
+    Users are found by ``email``; other targets by their fields in the shipped schema of that module (an
+    org's own fields JSON describes only its own module). ``seen`` holds the schemas loaded for this plan.
+    """
+    target = f.lookup_module or ""
+    if target == "users":
+        return USER_EMAIL if sub.lower() == "email" else None
+    if target not in seen:
+        seen[target] = shipped_schema(target) if target.lower() in _shipped_names() else None
+    schema = seen[target]
+    spec = schema.get(sub) if schema is not None else None
+    return spec if spec is not None and spec.data_type not in UNMATCHED_TARGET_TYPES else None
+
+
+def _shipped_names() -> set[str]:
+    return {m.lower() for m in shipped_modules()}
 
 
 def _with_required(f: FieldSpec, job: Job, rules: Sequence[Rule]) -> list[Rule]:
@@ -694,8 +733,8 @@ def _column_accept(col: Column) -> Accept | None:
         base: Accept | None = None
     elif col.role == "lookup-id" or (col.role == "key" and col.api_name == "id"):
         base = accept_record_id()
-    elif col.field is not None:
-        base = accept_for(col.field)
+    elif (spec := col.target or col.field) is not None:
+        base = accept_for(spec)
         if base is None:
             return None
     else:

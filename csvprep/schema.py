@@ -57,9 +57,12 @@ _INT_DIGITS = 30
 COMPUTED_TYPES = frozenset({"formula", "rollup_summary", "autonumber", "auto_number"})
 # data_types one CSV cannot carry: Zoho needs a child CSV in the same ZIP (zoho-rules.md §2.4), or the
 # value is a file, which Bulk Write does not take from a CSV.
-CHILD_CSV_TYPES = frozenset({"subform", "multiselectlookup", "multiuserlookup", "userlookup"})
+CHILD_CSV_TYPES = frozenset({"subform", "multiselectlookup", "multiuserlookup"})
 FILE_TYPES = frozenset({"fileupload", "imageupload", "profileimage"})
-LOOKUP_TYPES = frozenset({"lookup", "ownerlookup"})
+# Single lookups, user lookups included, map in the parent CSV by id or a field of the target, e.g.
+# {"api_name": "Manager", "find_by": "email"} (https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html).
+LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup"})
+USER_LOOKUP_TYPES = frozenset({"ownerlookup", "userlookup"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +237,7 @@ def _picklist(raw: Any) -> tuple[str, ...]:
 
 
 def _lookup_module(raw: Mapping[str, Any]) -> str | None:
-    if raw.get("data_type") == "ownerlookup":
+    if raw.get("data_type") in USER_LOOKUP_TYPES:
         return "users"
     lk = raw.get("lookup")
     if isinstance(lk, Mapping):

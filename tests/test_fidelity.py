@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import pandas as pd
 import pytest
 from conftest import field, schema_of
 
@@ -165,3 +166,60 @@ def test_max_csv_bytes_can_be_changed_from_the_command_line(tmp_path: Path) -> N
         main(["pack", str(path), "--module", "Leads", "--out", str(tmp_path / "o2"), "--max-csv-bytes", "0"])
         == 2
     )
+
+
+# --- lookups ------------------------------------------------------------------------------------------
+
+CREATE_JOB = "https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html"
+PEOPLE = (
+    field("Last_Name", "text", system_mandatory=True),
+    field("Manager", "userlookup"),
+    field("Team", "multiuserlookup"),
+    field("Owner", "ownerlookup"),
+    field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}}),
+)
+
+
+def test_user_lookup_column_packs_with_its_find_by(tmp_path: Path) -> None:
+    """A user lookup maps in the parent CSV by id or email: Zoho's create-job page maps
+    ``{"api_name": "Manager", "find_by": "email"}``; only multi-user lookups need a child CSV."""
+    header = ["Last_Name", "Manager.email", "Owner.id"]
+    path = write_rows(tmp_path / "in.csv", header, [["Ng", "boss@example.com", "4150868000000225013"]])
+    result = csvprep.pack(path, tmp_path / "out", schema=schema_of(*PEOPLE, module="Contacts"))
+    assert result.exit_code == 0 and result.totals.rows_packed == 1, result.report.issues
+    (job,) = jobs_of(result)
+    mappings = job["resource"][0]["field_mappings"]
+    assert mappings[1] == {"api_name": "Manager", "index": 1, "find_by": "email"}
+    assert mappings[2] == {"api_name": "Owner", "index": 2, "find_by": "id"}
+    request_validator().validate(job)
+
+
+def test_multi_user_lookup_still_needs_a_child_csv() -> None:
+    """Multi-user lookups are written from a linking-module CSV (create-job page, parent/child ZIPs)."""
+    df = pd.DataFrame({"Last_Name": ["Ng"], "Team.id": ["1"], "Manager": ["x"]}, dtype="str")
+    report = csvprep.check(df, schema=schema_of(*PEOPLE, module="Contacts"))
+    by_column = {i.column: i.code for i in report.issues}
+    assert by_column == {"Team.id": "unsupported-column", "Manager": "lookup-needs-field"}
+
+
+def test_lookup_values_are_checked_by_what_the_header_names() -> None:
+    """``X.<field>`` headers (limitations page: "field_api_name.parent_field_api_name") are judged by the
+    named field: ``.id`` a record ID, a user's ``.email`` an email (find_by email on the create-job page),
+    another field by that field's rule in the target module's shipped schema (Accounts.Account_Name: 200)."""
+    df = pd.DataFrame(
+        {
+            "Last_Name": ["a", "b", "c"],
+            "Owner.email": ["not-an-email", "o@example.com", ""],
+            "Manager.id": ["4150868000000225013", "x1", ""],
+            "Account_Name.Account_Name": ["Acme", "A" * 201, ""],
+            "Manager.full_name": ["anything at all", "", ""],
+        },
+        dtype="str",
+    )
+    report = csvprep.check(df, schema=schema_of(*PEOPLE, module="Contacts"))
+    found = {(i.row, i.column): i.code for i in report.issues}
+    assert found == {
+        (2, "Owner.email"): "invalid-email",
+        (3, "Manager.id"): "invalid-record-id",
+        (3, "Account_Name.Account_Name"): "too-long",
+    }
