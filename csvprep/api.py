@@ -36,9 +36,11 @@ def make_job(
     operation: Operation = "insert",
     find_by: str | None = None,
     ignore_empty: bool = False,
+    layout: str | os.PathLike[str] | None = None,
 ) -> Job:
-    """The job an upload will run: its schema (shipped ``module`` or an org ``schema`` file) and options."""
-    return Job(resolve_schema(module, schema), operation, find_by, ignore_empty)
+    """The job an upload will run: its schema (shipped ``module`` or an org ``schema`` file, with the org's
+    saved layouts response ``layout`` if given) and options."""
+    return Job(resolve_schema(module, schema, layout), operation, find_by, ignore_empty)
 
 
 def check(
@@ -49,6 +51,7 @@ def check(
     operation: Operation = "insert",
     find_by: str | None = None,
     ignore_empty: bool = False,
+    layout: str | os.PathLike[str] | None = None,
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
@@ -59,12 +62,14 @@ def check(
     """Check a CSV file (or a DataFrame) against a module's fields, as Zoho's Bulk Write would.
 
     ``module`` names a shipped schema (Leads, Contacts, ...); ``schema`` is the path of the org's own
-    fields JSON (then ``module`` names the module for the job). ``keep`` caps the issues kept in the
+    fields JSON (then ``module`` names the module for the job); ``layout`` the org's saved
+    ``GET /crm/v8/settings/layouts?module=X`` response, whose default layout's required fields an insert
+    must carry. ``keep`` caps the issues kept in the
     report (None keeps all; the summary always counts all); ``sinks`` receive every issue as it is found.
     Raises :class:`csvprep.CsvprepError` only when the check cannot run (a wrong argument included).
     """
     check_arguments(locals())
-    job = make_job(module, schema, operation, find_by, ignore_empty)
+    job = make_job(module, schema, operation, find_by, ignore_empty, layout)
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     return check_table(table, job, keep=keep, sinks=sinks, progress=progress)
 

@@ -97,6 +97,7 @@ def check_arguments(args: Mapping[str, Any]) -> None:
         (*_PATH, ModuleSchema, type(None)),
         "a fields JSON path, a ModuleSchema (csvprep.load_schema) or None",
     )
+    _check("layout", args.get("layout"), (*_PATH, type(None)), "a layouts JSON path or None")
     _check("operation", args["operation"], (str,), "'insert', 'update' or 'upsert'")
     _flags(args, "ignore_empty")
     if args["keep"] is not None:

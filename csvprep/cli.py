@@ -47,6 +47,12 @@ def job_options(fn: F) -> F:
             type=click.Path(path_type=Path),
             help="The org's own fields JSON (GET /crm/v7/settings/fields?module=X).",
         ),
+        click.option(
+            "--layout",
+            "layout_path",
+            type=click.Path(path_type=Path),
+            help="The org's layouts JSON (GET /crm/v8/settings/layouts?module=X): its required fields.",
+        ),
         click.option("--operation", "-o", type=click.Choice(OPERATIONS), default="insert", show_default=True),
         click.option("--find-by", help="Unique field that finds existing records (update/upsert)."),
         click.option(
@@ -115,6 +121,7 @@ def check(
     quiet: bool,
     fmt: str,
     output: Path | None,
+    layout_path: Path | None = None,
 ) -> None:
     """Report every cell and header Zoho's Bulk Write would refuse."""
     ctx.exit(
@@ -131,6 +138,7 @@ def check(
             quiet,
             fmt,
             output,
+            layout_path,
         )
     )
 
@@ -148,11 +156,12 @@ def run_check(
     quiet: bool,
     fmt: str,
     output: Path | None,
+    layout: Path | None = None,
 ) -> int:
     """Check and write the report: to ``output`` only when complete (the old file stays on failure)."""
     try:
         if output is not None:
-            refuse_same_file(output, [file, schema_path], "--output")
+            refuse_same_file(output, [file, schema_path, layout], "--output")
         with report_file(output) if output else nullcontext(sys.stdout) as out:
             code = _check_into(
                 out,
@@ -168,6 +177,7 @@ def run_check(
                 sheet,
                 quiet,
                 fmt,
+                layout,
             )
             out.flush()  # a full disk or a closed stdout shows here, while it can still be said
         return code
@@ -195,6 +205,7 @@ def _check_into(
     sheet: str | None,
     quiet: bool,
     fmt: str,
+    layout: Path | None = None,
 ) -> int:
     sinks: list[IssueSink] = []
     if fmt == "json":
@@ -210,6 +221,7 @@ def _check_into(
             operation=operation,  # type: ignore[arg-type]
             find_by=find_by,
             ignore_empty=ignore_empty,
+            layout=layout,
             encoding=encoding,
             delimiter=delimiter,
             sheet=sheet,
@@ -284,6 +296,7 @@ def pack(
     max_csv_bytes: int,
     compression: int,
     force: bool,
+    layout_path: Path | None = None,
 ) -> None:
     """Write the good rows as upload-ready ZIP batches with their job JSON; bad rows go to rejects.csv."""
     try:
@@ -301,6 +314,7 @@ def pack(
                 max_csv_bytes=max_csv_bytes,
                 compression=compression,
                 ignore_empty=ignore_empty,
+                layout=layout_path,
                 force=force,
                 encoding=encoding,
                 delimiter=delimiter,

@@ -157,6 +157,44 @@ _ALL: tuple[Code, ...] = (
         file_level=True,
     ),
     Code(
+        "find-by-unverified",
+        "find_by field may not be unique in the org",
+        W,
+        "'{column}' is not unique in csvprep's shipped {module} schema, but an org can make it unique "
+        '("Do not allow duplicate values"); Zoho refuses the job if yours has not: check the field in '
+        "Setup, or check with the org's fields JSON as the schema, whose 'unique' decides",
+        "INVALID_DATA",
+        file_level=True,
+    ),
+    Code(
+        "layout-column-missing",
+        "Layout-mandatory field not in the file",
+        E,
+        "the {layout} layout of {module} requires '{column}' ({source}) and the file has no such column: "
+        "Zoho refuses the whole job",
+        "MANDATORY_FIELDS_NOT_MAPPED",
+        file_level=True,
+    ),
+    Code(
+        "layout-column-maybe",
+        "Field the standard layout may require",
+        W,
+        "'{column}' may be required by the {layout} layout of {module} in your org ({source}); if it is, "
+        "Zoho refuses the job without it: add the column, or check with the org's layouts response",
+        "MANDATORY_FIELDS_NOT_MAPPED",
+        file_level=True,
+    ),
+    Code(
+        "custom-layout-column-missing",
+        "Field only a custom layout requires",
+        W,
+        "'{column}' is required in the custom layout '{layout}', not in the default layout '{default}': bulk "
+        "insert puts records without a Layout in the default layout and ignores custom-layout mandatory "
+        "fields, so the job runs, but records moved to '{layout}' later will lack it",
+        "-",
+        file_level=True,
+    ),
+    Code(
         "unknown-data-type",
         "Unknown data type",
         W,

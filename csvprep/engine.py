@@ -55,6 +55,7 @@ from csvprep.schema import (
     CHILD_CSV_TYPES,
     FILE_TYPES,
     LOOKUP_TYPES,
+    UNIQUE_CAPABLE_TYPES,
     FieldSpec,
     ModuleSchema,
     shipped_modules,
@@ -268,11 +269,14 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             if f.api_name not in present and f.writable("insert"):
                 code = "mandatory-column-missing" if op == "insert" else "upsert-mandatory-missing"
                 issues.append(_issue(code, f.api_name, module=mod, operation=op))
+    issues.extend(_layout_issues(schema, op, present))
     if job.key and not any(c.role == "key" for c in columns):
         issues.append(_issue("key-column-missing", job.key, operation=op))
     if job.find_by and job.find_by != "id":
         kf = schema.get(job.find_by)
-        if kf is not None and not kf.unique:
+        if kf is not None and not kf.unique and schema.shipped and kf.data_type in UNIQUE_CAPABLE_TYPES:
+            issues.append(_issue("find-by-unverified", job.find_by, module=mod))
+        elif kf is not None and not kf.unique:
             choices = ", ".join(f.api_name for f in schema.unique_fields) or "none in this schema"
             issues.append(_issue("find-by-not-unique", job.find_by, module=mod, choices=choices))
     n_sent = sum(1 for c in columns if c.role != "ignored")
@@ -308,9 +312,41 @@ def _shipped_names() -> set[str]:
     return {m.lower() for m in shipped_modules()}
 
 
+def _layout_issues(schema: ModuleSchema, op: Operation, present: set[str]) -> list[Issue]:
+    """Columns the layouts require that the file lacks (insert, and the rows an upsert inserts).
+
+    The default layout's are errors (``MANDATORY_FIELDS_NOT_MAPPED``); bulk insert ignores the ones only a
+    custom layout requires (create-job page), so those are warnings that say so.
+    """
+    layout = schema.layout
+    if layout is None or op == "update":
+        return []
+    out: list[Issue] = []
+    system = {f.api_name for f in schema.mandatory}
+    mod, name, source = schema.module, layout.default, layout.source
+
+    def missing(api_name: str) -> bool:
+        f = schema.get(api_name)
+        return api_name not in present and api_name not in system and (f is None or f.writable("insert"))
+
+    for api_name in filter(missing, layout.required):
+        if op == "insert":
+            out.append(_issue("layout-column-missing", api_name, module=mod, layout=name, source=source))
+        else:
+            out.append(_issue("upsert-mandatory-missing", api_name, module=mod, operation=op))
+    for api_name in filter(missing, layout.maybe_required):
+        why = layout.maybe_required[api_name]
+        out.append(_issue("layout-column-maybe", api_name, module=mod, layout=name, source=why))
+    for custom, names in layout.custom.items():
+        for api_name in filter(missing, names):
+            out.append(_issue("custom-layout-column-missing", api_name, layout=custom, default=name))
+    return out
+
+
 def _with_required(f: FieldSpec, job: Job, rules: Sequence[Rule]) -> list[Rule]:
-    """Put the mandatory rule first where an empty cell would fail at Zoho."""
-    needs = f.system_mandatory and (job.operation != "update" or not job.ignore_empty)
+    """Put the mandatory rule first where an empty cell would fail at Zoho (system or layout mandatory)."""
+    mandatory = f.system_mandatory or f.api_name in job.schema.layout_required
+    needs = mandatory and (job.operation != "update" or not job.ignore_empty)
     return [required(), *rules] if needs else list(rules)
 
 

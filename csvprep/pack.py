@@ -175,6 +175,7 @@ def pack(
     max_csv_bytes: int = MAX_CSV_BYTES,
     compression: int = 6,
     ignore_empty: bool = False,
+    layout: str | os.PathLike[str] | None = None,
     force: bool = False,
     encoding: str | None = None,
     delimiter: str | None = None,
@@ -191,7 +192,7 @@ def pack(
     _check_limits(max_rows, max_zip_bytes, compression, max_csv_bytes)
     out = Path(out_dir)
     _prepare_out(out, force)
-    job = make_job(module, schema, operation, find_by, ignore_empty)
+    job = make_job(module, schema, operation, find_by, ignore_empty, layout)
     _check_module(job.schema.module, module, schema)
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     facts = _input_facts(source)

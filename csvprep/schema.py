@@ -15,12 +15,13 @@ import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from csvprep.errors import SchemaError
+from csvprep.layouts import LayoutRules, load_layouts, parse_shipped
 
 # Defaults when the metadata names no length (K13 and V7IR input rules; zoho-rules.md §3.1).
 TEXTAREA_LIMITS = {"small": 2000, "large": 32000, "rich_text": 50000}
@@ -62,6 +63,10 @@ FILE_TYPES = frozenset({"fileupload", "imageupload", "profileimage"})
 # Single lookups, user lookups included, map in the parent CSV by id or a field of the target, e.g.
 # {"api_name": "Manager", "find_by": "email"} (https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html).
 LOOKUP_TYPES = frozenset({"lookup", "ownerlookup", "userlookup"})
+# Types an org can mark "Do not allow duplicate values", which makes a field usable as find_by
+# (https://www.zoho.com/deluge/help/crm/upsert-record-V8.html). csvprep's reading: the single-value input
+# types; no Zoho page lists them.
+UNIQUE_CAPABLE_TYPES = frozenset({"text", "email", "phone", "integer", "bigint", "double", "website"})
 USER_LOOKUP_TYPES = frozenset({"ownerlookup", "userlookup"})
 
 
@@ -136,6 +141,10 @@ class ModuleSchema:
     module: str
     fields: tuple[FieldSpec, ...]
     source: str = ""
+    shipped: bool = False
+    """One of csvprep's shipped schemas: it cannot know the org's own settings (which fields are unique)."""
+    layout: LayoutRules | None = None
+    """The layouts' required fields (a shipped schema's standard layout, or the org's layouts response)."""
     _by_name: Mapping[str, FieldSpec] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -152,6 +161,15 @@ class ModuleSchema:
     @property
     def unique_fields(self) -> tuple[FieldSpec, ...]:
         return tuple(f for f in self.fields if f.unique)
+
+    @property
+    def layout_required(self) -> frozenset[str]:
+        """Fields the default layout requires on top of ``system_mandatory`` (none when unknown)."""
+        return frozenset(self.layout.required) if self.layout else frozenset()
+
+    def with_layout(self, layout: LayoutRules) -> ModuleSchema:
+        """This schema with an org's layouts response in place of what it knew of the layouts."""
+        return replace(self, layout=layout)
 
 
 # --- parsing ---------------------------------------------------------------------------------------
@@ -320,7 +338,8 @@ def parse_schema(doc: Any, module: str | None = None) -> ModuleSchema:
     if not fields:
         raise SchemaError("the fields response has no fields")
     name = module or doc.get("module") or ""
-    return ModuleSchema(module=str(name), fields=fields, source=str(doc.get("source", "")))
+    layout = parse_shipped(doc.get("layout"))
+    return ModuleSchema(module=str(name), fields=fields, source=str(doc.get("source", "")), layout=layout)
 
 
 def load_schema(path: str | os.PathLike[str], module: str | None = None) -> ModuleSchema:
@@ -348,7 +367,7 @@ def load_schema(path: str | os.PathLike[str], module: str | None = None) -> Modu
         raise SchemaError(f"schema {p} nests too deeply to be a Zoho fields response") from None
     schema = parse_schema(doc, module)
     if not schema.module:
-        schema = ModuleSchema(module=p.stem, fields=schema.fields, source=schema.source)
+        schema = replace(schema, module=p.stem)
     return schema
 
 
@@ -370,19 +389,26 @@ def shipped_schema(module: str) -> ModuleSchema:
     """The shipped schema of a standard module (case-insensitive name)."""
     for name in shipped_modules():
         if name.lower() == module.lower():
-            return load_schema(_schema_dir() / f"{name}.json", name)
+            return replace(load_schema(_schema_dir() / f"{name}.json", name), shipped=True)
     raise SchemaError(
         f"no shipped schema for module '{module}'; shipped: {', '.join(shipped_modules()) or 'none'}. "
         "Pass --schema with your org's fields JSON"
     )
 
 
-def resolve_schema(module: str | None, schema: str | os.PathLike[str] | ModuleSchema | None) -> ModuleSchema:
-    """The schema for a job: an org file (``schema``) or a shipped module (``module``)."""
+def resolve_schema(
+    module: str | None,
+    schema: str | os.PathLike[str] | ModuleSchema | None,
+    layout: str | os.PathLike[str] | None = None,
+) -> ModuleSchema:
+    """The schema for a job: an org file (``schema``) or a shipped module (``module``), with the org's
+    layouts response (``layout``) in place of a shipped schema's standard layout when given."""
     if isinstance(schema, ModuleSchema):
-        return schema if not module else ModuleSchema(module, schema.fields, schema.source)
-    if schema is not None:
-        return load_schema(schema, module)
-    if not module:
+        resolved = schema if not module else replace(schema, module=module)
+    elif schema is not None:
+        resolved = load_schema(schema, module)
+    elif not module:
         raise SchemaError("name a module (--module) or a fields JSON (--schema)")
-    return shipped_schema(module)
+    else:
+        resolved = shipped_schema(module)
+    return resolved.with_layout(load_layouts(layout)) if layout is not None else resolved

@@ -223,3 +223,166 @@ def test_lookup_values_are_checked_by_what_the_header_names() -> None:
         (3, "Manager.id"): "invalid-record-id",
         (3, "Account_Name.Account_Name"): "too-long",
     }
+
+
+# --- find_by on a field an org can make unique -------------------------------------------------------
+
+
+def codes_of(report: csvprep.Report) -> dict[str | None, str]:
+    """{column: code} of the file-level issues."""
+    return {i.column: i.code for i in report.issues if i.row is None}
+
+
+def test_upsert_by_email_on_the_shipped_contacts_schema_packs_with_a_warning(tmp_path: Path) -> None:
+    """Kaizen #13's sample update finds Contacts by ``"find_by": "Email"``, and whether Email is unique is
+    the org's setting ("Do not allow duplicate values", https://www.zoho.com/deluge/help/crm/upsert-record-V8.html),
+    which a shipped schema cannot know: a warning saying what to verify, not a block."""
+    header = ["Last_Name", "Email"]
+    path = write_rows(tmp_path / "in.csv", header, [["Ng", "a@example.com"], ["Li", "b@example.com"]])
+    for operation in ("upsert", "update"):
+        result = csvprep.pack(
+            path, tmp_path / operation, module="Contacts", operation=operation, find_by="Email"
+        )  # type: ignore[arg-type]
+        assert result.exit_code == 0 and result.totals.rows_packed == 2
+        issue = next(i for i in result.report.issues if i.code == "find-by-unverified")
+        assert issue.severity == "warning" and "Do not allow duplicate values" in issue.message
+        (job,) = jobs_of(result)
+        assert job["resource"][0]["find_by"] == "Email"
+        request_validator().validate(job)
+
+
+def test_with_the_orgs_fields_json_its_unique_decides() -> None:
+    """With the org's own fields JSON, ``unique`` (fields API, https://www.zoho.com/crm/developer/docs/api/v8/field-meta.html)
+    decides: a non-unique find_by is refused, a unique one is taken without a warning."""
+    df = pd.DataFrame({"Last_Name": ["Ng"], "Email": ["a@example.com"]}, dtype="str")
+    plain = schema_of(field("Last_Name", "text"), field("Email", "email"), module="Contacts")
+    unique = schema_of(
+        field("Last_Name", "text"),
+        field("Email", "email", unique={"case_sensitive": False}),
+        module="Contacts",
+    )
+    assert codes_of(csvprep.check(df, schema=plain, operation="upsert", find_by="Email")) == {
+        "Email": "find-by-not-unique"
+    }
+    assert codes_of(csvprep.check(df, schema=unique, operation="upsert", find_by="Email")) == {}
+
+
+def test_a_field_no_org_can_make_unique_is_still_refused_on_a_shipped_schema() -> None:
+    """A picklist cannot be a unique field, so it cannot be find_by (csvprep's reading of which types an
+    org can mark unique; see schemas/README.md)."""
+    df = pd.DataFrame({"Last_Name": ["Ng"], "Lead_Source": ["Advertisement"]}, dtype="str")
+    report = csvprep.check(df, module="Contacts", operation="upsert", find_by="Lead_Source")
+    assert codes_of(report) == {"Lead_Source": "find-by-not-unique"}
+
+
+# --- layout-mandatory fields ------------------------------------------------------------------------
+
+
+def test_leads_insert_without_company_is_refused_before_upload(tmp_path: Path) -> None:
+    """Zoho refuses a job that does not map the layout's mandatory fields (``MANDATORY_FIELDS_NOT_MAPPED``,
+    https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html), and the standard Leads layout
+    requires Company (help page 'Standard fields', https://help.zoho.com/portal/en/kb/crm/customize-crm-account/customizing-fields/articles/standard-modules-fields)."""
+    path = write_rows(tmp_path / "in.csv", ["Last_Name", "Email"], [["Ng", "a@example.com"]])
+    result = csvprep.pack(path, tmp_path / "out", module="Leads")
+    assert result.blocked and result.exit_code == 1 and not result.batches
+    assert codes_of(result.report)["Company"] == "layout-column-missing"
+    assert not list(result.paths.out_dir.glob("*.zip"))
+    # An empty Company cell is a row error, as for any mandatory field; the row with one packs.
+    path = write_rows(tmp_path / "in2.csv", ["Last_Name", "Company"], [["Ng", ""], ["Li", "Acme"]])
+    result = csvprep.pack(path, tmp_path / "out2", module="Leads")
+    assert result.totals.rows_packed == 1 and result.totals.rows_rejected == 1
+    assert [(i.row, i.code) for i in result.report.issues if i.row] == [(2, "required-empty")]
+
+
+def test_deals_insert_needs_closing_date_and_stage() -> None:
+    """Help page 'Standard fields - Deals' marks Deal Name, Closing Date and Stage mandatory
+    (https://help.zoho.com/portal/en/kb/crm/sales-force-automation/deal-management/articles/standard-fields-deals);
+    Account Name (the page) and Pipeline (Zoho's v8 layout example in zoho/crm-oas), on which Zoho's sources
+    disagree, are warnings."""
+    df = pd.DataFrame({"Deal_Name": ["Big one"]}, dtype="str")
+    found = codes_of(csvprep.check(df, module="Deals"))
+    assert found == {
+        "Stage": "mandatory-column-missing",
+        "Closing_Date": "layout-column-missing",
+        "Account_Name": "layout-column-maybe",
+        "Pipeline": "layout-column-maybe",
+    }
+
+
+def test_update_needs_no_layout_column_and_upsert_warns() -> None:
+    """An update writes only the mapped fields of existing records; rows an upsert inserts need the layout's
+    fields (create-job page: upsert inserts records it cannot find)."""
+    df = pd.DataFrame({"id": ["4150868000000225013"], "Last_Name": ["Ng"]}, dtype="str")
+    assert codes_of(csvprep.check(df, module="Leads", operation="update")) == {}
+    df = pd.DataFrame({"Email": ["a@example.com"], "Last_Name": ["Ng"]}, dtype="str")
+    found = codes_of(csvprep.check(df, module="Leads", operation="upsert", find_by="Email"))
+    assert found == {"Company": "upsert-mandatory-missing"}
+
+
+def layouts_json(tmp_path: Path, standard: list[str], custom: list[str]) -> Path:
+    """A saved ``GET /crm/v8/settings/layouts?module=Leads`` response (zoho/crm-oas v8.0/layouts.json)."""
+
+    def layout(name: str, kind: str, required: list[str]) -> dict[str, Any]:
+        fields = [{"api_name": n, "required": True} for n in required]
+        fields += [{"api_name": "Email", "required": False}]
+        return {
+            "id": f"{name}-id",
+            "name": name,
+            "generated_type": kind,
+            "sections": [{"name": "Info", "fields": fields}],
+        }
+
+    doc = {
+        "layouts": [
+            layout("Partners", "custom", [*standard, *custom]),
+            layout("Standard", "default", standard),
+        ]
+    }
+    path = tmp_path / "layouts.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_the_orgs_layouts_response_decides_what_an_insert_must_carry(tmp_path: Path) -> None:
+    """With ``--layout`` (the org's layouts response, https://www.zoho.com/crm/developer/docs/api/v8/layouts-meta.html)
+    the default layout's ``required`` fields decide; a custom layout's extra ones are warnings, since bulk
+    insert files records without a Layout in the default layout and ignores custom-layout mandatory fields
+    (https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html)."""
+    csv_path = write_rows(tmp_path / "in.csv", ["Last_Name", "Email"], [["Ng", "a@example.com"]])
+    # This org's standard layout does not require Company, but does require Lead_Source.
+    layouts = layouts_json(tmp_path, ["Last_Name", "Lead_Source"], ["Website"])
+    report = csvprep.check(csv_path, module="Leads", layout=layouts)
+    found = {i.column: (i.code, i.severity) for i in report.issues if i.row is None}
+    assert found == {
+        "Lead_Source": ("layout-column-missing", "error"),
+        "Website": ("custom-layout-column-missing", "warning"),
+    }
+    assert "Partners" in next(i.message for i in report.issues if i.column == "Website")
+    out = tmp_path / "out"
+    args = ["pack", str(csv_path), "--module", "Leads", "--layout", str(layouts), "--out", str(out), "-q"]
+    assert main(args) == 1 and not list(out.glob("*.zip"))
+    layouts = layouts_json(tmp_path, ["Last_Name"], [])
+    assert main([*args[:-3], "--out", str(tmp_path / "ok"), "-q"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"fields": []}', "not a Zoho layouts response"),
+        (
+            '{"layouts": [{"name": "A", "generated_type": "custom"}, {"name": "B"}]}',
+            "default layout",
+        ),
+    ],
+)
+def test_a_bad_layouts_file_is_a_one_line_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, says: str
+) -> None:
+    """House rule: bad input is one clear line and exit 2."""
+    csv_path = write_rows(tmp_path / "in.csv", ["Last_Name", "Company"], [["Ng", "Acme"]])
+    bad = tmp_path / "layouts.json"
+    bad.write_text(content, encoding="utf-8")
+    assert main(["check", str(csv_path), "--module", "Leads", "--layout", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("csvprep: error: ") and says in err and err.count("\n") == 1
