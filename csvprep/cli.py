@@ -45,7 +45,7 @@ def job_options(fn: F) -> F:
             "-s",
             "schema_path",
             type=click.Path(path_type=Path),
-            help="The org's own fields JSON (GET /crm/v7/settings/fields?module=X).",
+            help="The org's own fields JSON (GET /crm/v8/settings/fields?module=X).",
         ),
         click.option(
             "--layout",

@@ -155,7 +155,7 @@ class ModuleSchema:
 
     @property
     def mandatory(self) -> tuple[FieldSpec, ...]:
-        """Fields Zoho requires on insert (``system_mandatory``; layout-level rules are not in the API)."""
+        """Fields Zoho requires on insert by ``system_mandatory`` (the layouts' own: :attr:`layout`)."""
         return tuple(f for f in self.fields if f.system_mandatory)
 
     @property
