@@ -23,6 +23,9 @@ from typing import Any
 
 from csvprep.errors import SchemaError
 
+MAX_LAYOUTS_BYTES = 64 << 20
+"""The largest layouts file read (a real response is a few hundred KB)."""
+
 
 @dataclass(frozen=True, slots=True)
 class LayoutRules:
@@ -76,6 +79,12 @@ def _is_default(layout: Mapping[str, Any]) -> bool:
     return gt == "default" if isinstance(gt, str) else layout.get("name") == "Standard"
 
 
+def _active(layout: Mapping[str, Any]) -> bool:
+    """A layout records can be moved to: not deactivated (v8 ``status``) nor hidden (``visible``)."""
+    status = layout.get("status")
+    return layout.get("visible") is not False and (not isinstance(status, str) or status == "active")
+
+
 def parse_layouts(doc: Any, where: str = "the layouts response") -> LayoutRules:
     """A decoded layouts-API response (``{"layouts": [...]}``) → the default layout's rules."""
     layouts = doc.get("layouts") if isinstance(doc, Mapping) else None
@@ -95,7 +104,9 @@ def parse_layouts(doc: Any, where: str = "the layouts response") -> LayoutRules:
     custom = {
         str(x.get("name") or x.get("id") or "?"): extra
         for x in layouts
-        if x is not default and (extra := tuple(f for f in _required_fields(x) if f not in required))
+        if x is not default
+        and _active(x)
+        and (extra := tuple(f for f in _required_fields(x) if f not in required))
     }
     return LayoutRules(str(default.get("name") or "default"), required, {}, custom, f"the org's {where}")
 
@@ -104,15 +115,25 @@ def load_layouts(path: str | os.PathLike[str]) -> LayoutRules:
     """Read an org's saved ``GET /crm/v8/settings/layouts?module=X`` response."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8-sig")
+        with p.open("rb") as f:
+            data = f.read(MAX_LAYOUTS_BYTES + 1)
+        text = data.decode("utf-8-sig")
     except FileNotFoundError:
         raise SchemaError(f"layouts file not found: {p}") from None
     except IsADirectoryError:
         raise SchemaError(f"layouts path is a directory, not a JSON file: {p}") from None
     except (OSError, UnicodeDecodeError) as e:
         raise SchemaError(f"cannot read layouts {p}: {e}") from None
+    if len(data) > MAX_LAYOUTS_BYTES:
+        raise SchemaError(
+            f"layouts {p} is larger than {MAX_LAYOUTS_BYTES >> 20} MB: not a Zoho layouts response"
+        )
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
         raise SchemaError(f"layouts {p} is not valid JSON: {e.msg} at line {e.lineno}") from None
+    except RecursionError:
+        raise SchemaError(f"layouts {p} nests too deeply to be a Zoho layouts response") from None
+    except ValueError as e:  # an integer too long to convert
+        raise SchemaError(f"layouts {p} is not a Zoho layouts response: {e}") from None
     return parse_layouts(doc, f"layouts {p.name}")

@@ -332,10 +332,12 @@ def layouts_json(tmp_path: Path, standard: list[str], custom: list[str]) -> Path
             "sections": [{"name": "Info", "fields": fields}],
         }
 
+    retired = {**layout("Retired", "custom", ["Fax"]), "status": "inactive"}  # no record can go there
     doc = {
         "layouts": [
             layout("Partners", "custom", [*standard, *custom]),
             layout("Standard", "default", standard),
+            retired,
         ]
     }
     path = tmp_path / "layouts.json"
@@ -370,6 +372,7 @@ def test_the_orgs_layouts_response_decides_what_an_insert_must_carry(tmp_path: P
     [
         ("{not json", "not valid JSON"),
         ('{"fields": []}', "not a Zoho layouts response"),
+        ("[" * 100_000 + "]" * 100_000, "nests too deeply"),
         (
             '{"layouts": [{"name": "A", "generated_type": "custom"}, {"name": "B"}]}',
             "default layout",
