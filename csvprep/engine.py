@@ -35,6 +35,8 @@ from csvprep import codes
 from csvprep.codes import Severity
 from csvprep.errors import UsageError
 from csvprep.keyset import SeenKeys, hash_strings
+from csvprep.layouts import layout_issues
+from csvprep.lookups import lookup_target
 from csvprep.reader import Batch, MalformedRow, Table, unique_keys
 from csvprep.report import Issue, IssueBatch
 from csvprep.rules import (
@@ -58,8 +60,6 @@ from csvprep.schema import (
     UNIQUE_CAPABLE_TYPES,
     FieldSpec,
     ModuleSchema,
-    shipped_modules,
-    shipped_schema,
 )
 
 Operation = Literal["insert", "update", "upsert"]
@@ -269,7 +269,7 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             if f.api_name not in present and f.writable("insert"):
                 code = "mandatory-column-missing" if op == "insert" else "upsert-mandatory-missing"
                 issues.append(_issue(code, f.api_name, module=mod, operation=op))
-    issues.extend(_layout_issues(schema, op, present))
+    issues.extend(layout_issues(schema, op, present))
     if job.key and not any(c.role == "key" for c in columns):
         issues.append(_issue("key-column-missing", job.key, operation=op))
     if job.find_by and job.find_by != "id":
@@ -284,63 +284,6 @@ def plan(header: Sequence[str], job: Job) -> Plan:
         code = "too-many-columns" if op == "insert" else "columns-will-split"
         issues.append(_issue(code, None, count=n_sent, limit=MAX_COLUMNS))
     return Plan(job, tuple(columns), tuple(issues))
-
-
-# A user's email is how Zoho's create-job page finds a user (``"find_by": "email"``).
-USER_EMAIL = FieldSpec("email", "email")
-# Values that match a record or not: a picklist or lookup target's own "new value" or ID rules do not apply.
-UNMATCHED_TARGET_TYPES = frozenset({"picklist", "multiselectpicklist", *LOOKUP_TYPES})
-
-
-def lookup_target(f: FieldSpec, sub: str, seen: dict[str, ModuleSchema | None]) -> FieldSpec | None:
-    """The field an ``X.sub`` column names in the lookup's target module, where csvprep knows it.
-
-    Users are found by ``email``; other targets by their fields in the shipped schema of that module (an
-    org's own fields JSON describes only its own module). ``seen`` holds the schemas loaded for this plan.
-    """
-    target = f.lookup_module or ""
-    if target == "users":
-        return USER_EMAIL if sub.lower() == "email" else None
-    if target not in seen:
-        seen[target] = shipped_schema(target) if target.lower() in _shipped_names() else None
-    schema = seen[target]
-    spec = schema.get(sub) if schema is not None else None
-    return spec if spec is not None and spec.data_type not in UNMATCHED_TARGET_TYPES else None
-
-
-def _shipped_names() -> set[str]:
-    return {m.lower() for m in shipped_modules()}
-
-
-def _layout_issues(schema: ModuleSchema, op: Operation, present: set[str]) -> list[Issue]:
-    """Columns the layouts require that the file lacks (insert, and the rows an upsert inserts).
-
-    The default layout's are errors (``MANDATORY_FIELDS_NOT_MAPPED``); bulk insert ignores the ones only a
-    custom layout requires (create-job page), so those are warnings that say so.
-    """
-    layout = schema.layout
-    if layout is None or op == "update":
-        return []
-    out: list[Issue] = []
-    system = {f.api_name for f in schema.mandatory}
-    mod, name, source = schema.module, layout.default, layout.source
-
-    def missing(api_name: str) -> bool:
-        f = schema.get(api_name)
-        return api_name not in present and api_name not in system and (f is None or f.writable("insert"))
-
-    for api_name in filter(missing, layout.required):
-        if op == "insert":
-            out.append(_issue("layout-column-missing", api_name, module=mod, layout=name, source=source))
-        else:
-            out.append(_issue("upsert-mandatory-missing", api_name, module=mod, operation=op))
-    for api_name in filter(missing, layout.maybe_required):
-        why = layout.maybe_required[api_name]
-        out.append(_issue("layout-column-maybe", api_name, module=mod, layout=name, source=why))
-    for custom, names in layout.custom.items():
-        for api_name in filter(missing, names):
-            out.append(_issue("custom-layout-column-missing", api_name, layout=custom, default=name))
-    return out
 
 
 def _with_required(f: FieldSpec, job: Job, rules: Sequence[Rule]) -> list[Rule]:

@@ -19,9 +19,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from csvprep import codes
 from csvprep.errors import SchemaError
+from csvprep.report import Issue
+
+if TYPE_CHECKING:
+    from csvprep.schema import ModuleSchema
 
 MAX_LAYOUTS_BYTES = 64 << 20
 """The largest layouts file read (a real response is a few hundred KB)."""
@@ -137,3 +142,39 @@ def load_layouts(path: str | os.PathLike[str]) -> LayoutRules:
     except ValueError as e:  # an integer too long to convert
         raise SchemaError(f"layouts {p} is not a Zoho layouts response: {e}") from None
     return parse_layouts(doc, f"layouts {p.name}")
+
+
+def layout_issues(schema: ModuleSchema, op: str, present: set[str]) -> list[Issue]:
+    """Columns the layouts require that the file lacks (insert, and the rows an upsert inserts).
+
+    The default layout's are errors (``MANDATORY_FIELDS_NOT_MAPPED``); bulk insert ignores the ones only a
+    custom layout requires (create-job page), so those are warnings that say so.
+    """
+    layout = schema.layout
+    if layout is None or op == "update":
+        return []
+    out: list[Issue] = []
+    system = {f.api_name for f in schema.mandatory}
+    mod, name, source = schema.module, layout.default, layout.source
+
+    def missing(api_name: str) -> bool:
+        f = schema.get(api_name)
+        return api_name not in present and api_name not in system and (f is None or f.writable("insert"))
+
+    for api_name in filter(missing, layout.required):
+        if op == "insert":
+            out.append(_issue("layout-column-missing", api_name, module=mod, layout=name, source=source))
+        else:
+            out.append(_issue("upsert-mandatory-missing", api_name, module=mod, operation=op))
+    for api_name in filter(missing, layout.maybe_required):
+        why = layout.maybe_required[api_name]
+        out.append(_issue("layout-column-maybe", api_name, module=mod, layout=name, source=why))
+    for custom, names in layout.custom.items():
+        for api_name in filter(missing, names):
+            out.append(_issue("custom-layout-column-missing", api_name, layout=custom, default=name))
+    return out
+
+
+def _issue(code: str, column: str, **fields: object) -> Issue:
+    c = codes.get(code)
+    return Issue(None, column, code, c.severity, None, c.render(column=column, value=None, **fields))
