@@ -89,13 +89,13 @@ class Origins:
         """Origin rows (int64) and source names (strings) of well-formed rows read at ``rows``."""
         n = len(rows)
         if self.row_key is None:
-            return rows, pa.array([self.name] * n, pa.string())
+            return rows, pa.repeat(pa.scalar(self.name, pa.string()), n)
         carried = table.column(self.row_key).combine_chunks()
         valid = pc.fill_null(pc.match_substring_regex(carried, _ROW_NUMBER), False)
         numbers = pc.cast(pc.if_else(valid, carried, "0"), pa.int64()).to_numpy(zero_copy_only=False)
         has = valid.to_numpy(zero_copy_only=False) & (numbers > 0)
         if self.source_key is None:
-            source = pa.array([UNKNOWN] * n, pa.string())
+            source = pa.repeat(pa.scalar(UNKNOWN, pa.string()), n)
         else:
             source = pc.fill_null(table.column(self.source_key).combine_chunks(), UNKNOWN)
         source = pc.if_else(pa.array(has), source, self.name)

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from csvprep.errors import InputError
 
@@ -24,9 +25,8 @@ SUCCESS = ("added", "updated")
 SUFFIXES = (".zip", ".csv")
 
 
-@dataclass(frozen=True, slots=True)
-class ResultRow:
-    """One record of a result CSV."""
+class ResultRow(NamedTuple):
+    """One record of a result CSV (a named tuple: a result may have millions)."""
 
     line: int
     """Its record number in the result CSV (header = 1), to name it in the summary."""
@@ -76,23 +76,24 @@ def _parse(name: str, hints: tuple[str, ...], data: bytes, strict: bool) -> Resu
         if strict:
             raise InputError(f"{name} is not a Bulk Write result: it has no {STATUS} column")
         return None
-    at = {k: upper.index(k) if k in upper else None for k in (STATUS, RECORD_ID, ERRORS)}
+    width = len(header) + 1
+    at = {k: upper.index(k) if k in upper else width - 1 for k in (STATUS, RECORD_ID, ERRORS)}
     echo_at = [i for i, h in enumerate(upper) if h not in at]
+    parsed: dict[str, tuple[tuple[str, str | None], ...]] = {}  # most rows share a few ERRORS texts
     rows = []
+    blank = [""] * width
     for n, cells in enumerate(records, start=2):
         if not any(cells):
             continue
-
-        def cell(i: int | None, c: list[str] = cells) -> str:
-            return c[i] if i is not None and i < len(c) else ""
-
+        # one empty cell past the header stands for a column the file lacks; a short row reads as empty
+        cells = [*cells, ""] if len(cells) == width - 1 else [*(cells + blank)[: width - 1], ""]
+        errors = cells[at[ERRORS]]
+        if errors not in parsed:
+            parsed[errors] = parse_errors(errors)
+        echo = tuple([cells[i] for i in echo_at])
         rows.append(
             ResultRow(
-                n,
-                tuple(cell(i) for i in echo_at),
-                cell(at[STATUS]).strip().lower(),
-                cell(at[RECORD_ID]).strip(),
-                parse_errors(cell(at[ERRORS])),
+                n, echo, cells[at[STATUS]].strip().lower(), cells[at[RECORD_ID]].strip(), parsed[errors]
             )
         )
     return ResultFile(name, hints, tuple(header[i] for i in echo_at), tuple(rows))

@@ -12,7 +12,6 @@ end. A non-empty output directory is refused unless it is an earlier results out
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import shutil
@@ -21,8 +20,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
+import pyarrow as pa
+import pyarrow.csv as pcsv
+
+from csvprep.batches import CSV_OPTIONS, csv_line
 from csvprep.errors import UsageError
 from csvprep.origin import ERRORS, ROW, SOURCE, STATUS
 from csvprep.zoho_codes import explain
@@ -30,14 +33,12 @@ from csvprep.zoho_codes import explain
 IDS, FAILED, SUMMARY = "ids.csv", "failed.csv", "summary.json"
 OUTPUTS = (IDS, FAILED, SUMMARY)
 KIND = "results"
-EOL = "\r\n"
 WHY_UNPROCESSED = "Zoho did not process the row (the job stopped before it): send it again"
 WHY_SKIPPED = "Zoho skipped the row and named no reason"
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What became of one packed row."""
+class Outcome(NamedTuple):
+    """What became of one packed row (a named tuple: a pack may have millions)."""
 
     row: int
     """Its spreadsheet row in the file it first came from (``source``)."""
@@ -106,29 +107,35 @@ def prepare(out: Path) -> None:
 
 
 class Output:
-    """Writes ``ids.csv`` and ``failed.csv`` row by row, then ``summary.json``, into a temporary directory."""
+    """Writes ids.csv and failed.csv batch by batch, then summary.json, in a temporary directory."""
 
     def __init__(self, out: Path, keys: Sequence[str], values: Sequence[str]) -> None:
         prepare(out)
         self.out = out
         out.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
-        self.handles: list[IO[str]] = []
-        self.ids = self._open(IDS, [ROW, SOURCE, *keys, "STATUS", "RECORD_ID"])
-        self.failed = self._open(FAILED, [ROW, ERRORS, SOURCE, STATUS, *values])
+        self.handles: list[IO[bytes]] = []
+        self.ids_fh = self._open(IDS, [ROW, SOURCE, *keys, "STATUS", "RECORD_ID"])
+        self.failed_fh = self._open(FAILED, [ROW, ERRORS, SOURCE, STATUS, *values])
 
-    def _open(self, name: str, header: Sequence[str]) -> Any:
-        fh = open(self.tmp / name, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed in close()
+    def _open(self, name: str, header: Sequence[str]) -> IO[bytes]:
+        fh = open(self.tmp / name, "wb")  # noqa: SIM115 - closed in finish() or __exit__
         self.handles.append(fh)
-        writer = csv.writer(fh, lineterminator=EOL)
-        writer.writerow(header)
-        return writer
+        fh.write(csv_line(header))
+        return fh
 
-    def add(self, o: Outcome, keys: Sequence[str], values: Sequence[str] | None) -> None:
-        """One packed row: into ids.csv, and into failed.csv when ``values`` are given."""
-        self.ids.writerow([o.row, o.source, *keys, o.status, o.record_id])
-        if values is not None:
-            self.failed.writerow([o.row, reasons(o.errors, o.status), o.source, o.status, *values])
+    @staticmethod
+    def _write(fh: IO[bytes], columns: Sequence[pa.Array | pa.ChunkedArray]) -> None:
+        table = pa.Table.from_arrays(list(columns), names=[str(i) for i in range(len(columns))])
+        pcsv.write_csv(table, fh, CSV_OPTIONS)
+
+    def ids(self, columns: Sequence[pa.Array | pa.ChunkedArray]) -> None:
+        """Rows of ids.csv: origin row and file, key columns, STATUS, RECORD_ID."""
+        self._write(self.ids_fh, columns)
+
+    def failed(self, columns: Sequence[pa.Array | pa.ChunkedArray]) -> None:
+        """Rows of failed.csv: origin row, reasons, origin file, status, then the row's values."""
+        self._write(self.failed_fh, columns)
 
     def finish(self, summary: dict[str, Any]) -> ResultPaths:
         """Write the summary and move the directory into place."""

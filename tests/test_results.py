@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -117,6 +118,8 @@ def test_all_added_exit_0_and_every_row_has_its_id(tmp_path: Path) -> None:
     for k, b in enumerate(packed.batches):
         text = result_text(packed_records(tmp_path / "b", b.files[0].zip), lambda rec: ("added", ""))
         write_result_zip(tmp_path / "res" / f"{90001 + k}.zip", text)
+    (tmp_path / "res" / "notes.txt").write_text("not a result")
+    shutil.copy(tmp_path / "b" / "Contacts_0001.zip", tmp_path / "res" / "upload.zip")  # a packed ZIP
     code = main(["results", str(tmp_path / "b"), str(tmp_path / "res"), "--out", str(tmp_path / "r")])
     assert code == 0
     header, ids = read_csv(tmp_path / "r" / "ids.csv")
@@ -146,6 +149,15 @@ def test_all_added_exit_0_and_every_row_has_its_id(tmp_path: Path) -> None:
     }
     assert {f["matched_by"] for f in summary["files"]} == {"content"}
     assert {f["verified_by"] for f in summary["files"]} == {"position"}
+    assert len(summary["files"]) == 3 and summary["unmatched"] == []
+    # the same result given twice: the second is reported, not counted
+    again = csvprep.results(
+        tmp_path / "b", [tmp_path / "res", tmp_path / "res" / "90001.zip"], out_dir=tmp_path / "r"
+    )
+    assert again.totals.added == 7 and again.exit_code == 1
+    assert again.unmatched == [
+        {"file": "90001.zip:Contacts-bulkwrite.csv", "why": "a second result for Contacts_0001.zip"}
+    ]
 
 
 def test_skipped_unprocessed_and_missing_results(tmp_path: Path) -> None:
@@ -282,13 +294,13 @@ def test_column_split_update_joins_each_jobs_result(tmp_path: Path) -> None:
                     ("skipped", "INVALID_DATA-F230") if skip and rec[0].endswith("0001") else ("updated", "")
                 )
 
-            write_result_zip(
-                tmp_path / "res" / f"{Path(f.zip).stem}.zip", result_text(recs, verdict), "Tests.csv"
-            )
+            # batch 1's results are named by job, as Zoho names them; batch 2's by the ZIP they answer
+            name = f"{Path(f.zip).stem}.zip" if b.number == 2 else f"{4150868000001900000 + len(recs[0])}.zip"
+            write_result_zip(tmp_path / "res" / name, result_text(recs, verdict), "Tests.csv")
     found = csvprep.results(tmp_path / "b", tmp_path / "res", out_dir=tmp_path / "r")
     assert {f["zip"]: f["matched_by"] for f in found.files} == {
-        "Tests_0001_cols1.zip": "name",
-        "Tests_0001_cols2.zip": "name",
+        "Tests_0001_cols1.zip": "content",
+        "Tests_0001_cols2.zip": "content",
         "Tests_0002_cols1.zip": "name",
     }
     assert found.missing == ["Tests_0002_cols2.zip"]
