@@ -208,7 +208,7 @@ _ALL: tuple[Code, ...] = (
         "required-empty",
         "Mandatory value missing",
         E,
-        "'{column}' is mandatory for {operation} and this cell is empty",
+        "'{column}' is mandatory for {operation} and this cell {how}",
         "MANDATORY_NOT_FOUND",
     ),
     Code(

@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from conftest import field, judge_values, schema_of
 
+import csvprep
 from csvprep.cli import main
 
 # A CSI clear-screen, an OSC 52 clipboard write, an OSC retitle, a bidi override and rich markup.
@@ -63,3 +66,71 @@ def test_machine_formats_keep_the_exact_value(tmp_path: Path, capsys: pytest.Cap
     issues = json.loads(capsys.readouterr().out)["issues"]
     assert {i["value"] for i in issues if i["column"] == "Email"} >= {f"{v}x" for v in HOSTILE}
     assert any(i["column"] == "Bad\x1b[31mCol" for i in issues)
+
+
+# --- case 19: blank-looking mandatory values, hidden controls, headers with hidden characters -----------
+
+MANDATORY = field("Last_Name", "text", system_mandatory=True, length=80)
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("", "required-empty"),
+        ("   ", "required-empty"),
+        ("\xa0", "required-empty"),  # NBSP
+        ("\u200b", "required-empty"),  # zero-width space
+        (" \u3000\u2009\u200d ", "required-empty"),  # ideographic and thin spaces, a joiner
+        ("\ufeff", "control-character"),  # a BOM is a control character wherever it stands
+        ("\tx", None),  # leading whitespace around a value is still a value
+        ("Ø", None),
+        ("\xa0Doe", None),
+    ],
+)
+def test_mandatory_value_of_only_invisible_characters_is_empty(value: str, code: str | None) -> None:
+    assert judge_values(MANDATORY, [value, "Doe"]) == [code, None]
+
+
+@pytest.mark.parametrize(
+    ("value", "char"),
+    [
+        ("a\x85b", "U+0085"),  # NEL, a C1 control
+        ("a\x9bb", "U+009B"),  # the C1 CSI
+        ("\x80", "U+0080"),
+        ("evil\u202etxt", "U+202E"),  # right-to-left override
+        ("a\u202ab", "U+202A"),
+        ("a\u2066b\u2069", "U+2066"),  # isolates
+        ("Jo\ufeffhn", "U+FEFF"),  # a BOM inside a value
+        ("a\x1bb", "U+001B"),  # C0 as before
+    ],
+)
+def test_c1_bidi_and_bom_are_control_characters(value: str, char: str) -> None:
+    f = field("Description", "textarea", length=32000)
+    report = csvprep.check(
+        pd.DataFrame({"Description": [value, "ok é € ‘quote’ ©"]}, dtype="str"), schema=schema_of(f)
+    )
+    assert [(i.row, i.code) for i in report.issues] == [(2, "control-character")]
+    assert char in report.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("Email\u200b", "column 'Email\\u200b' is not a field of Contacts; it holds U+200B ZERO WIDTH SPACE"),
+        ("\u0415mail", "'Е' (position 1) is U+0415 CYRILLIC CAPITAL LETTER IE, not a Latin letter"),
+        (
+            "Email ",
+            "column 'Email ' is not a field of Contacts; it has a trailing space: did you mean 'Email'?",
+        ),
+        (
+            "E\u202email",
+            "column 'E\\u202email' is not a field of Contacts; it holds U+202E RIGHT-TO-LEFT OVERRIDE",
+        ),
+    ],
+)
+def test_headers_with_hidden_characters_say_so(header: str, expected: str) -> None:
+    df = pd.DataFrame({"Last_Name": ["Doe"], header: ["jane@example.com"]}, dtype="str")
+    [issue] = [i for i in csvprep.check(df, module="Contacts").issues if i.code == "unknown-column"]
+    assert issue.column == header  # the machine field keeps the exact header
+    assert expected in issue.message and "label" not in issue.message
+    assert issue.message.endswith("did you mean 'Email'?")
