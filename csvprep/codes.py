@@ -335,6 +335,14 @@ _ALL: tuple[Code, ...] = (
         "INVALID_DATA",
     ),
     Code(
+        "formula-like",
+        "Cell a spreadsheet would run as a formula",
+        W,
+        "the cell starts with {lead}, so a spreadsheet opening the file would run it as a formula (CSV "
+        "injection). Zoho stores it as text; rejects.csv writes it with a ' in front, which pack takes off",
+        "-",
+    ),
+    Code(
         "field-count",
         "Wrong number of fields",
         E,

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 from csvprep import codes
 from csvprep.codes import Severity
 from csvprep.errors import UsageError
+from csvprep.formula import restore_batch
 from csvprep.keyset import SeenKeys, hash_strings
 from csvprep.layouts import layout_issues
 from csvprep.lookups import lookup_target
@@ -46,10 +47,12 @@ from csvprep.rules import (
     Ok,
     Rule,
     accept_for,
+    accept_no_formula,
     accept_record_id,
     accept_required,
     byte_lengths,
     control_rule,
+    formula_rule,
     has_control,
     record_id_rules,
     required,
@@ -295,7 +298,10 @@ def plan(header: Sequence[str], job: Job) -> Plan:
             continue
         if dot:
             target = None if sub == "id" else lookup_target(f, sub, targets)
-            rules = record_id_rules() if sub == "id" else (rules_for(target) or []) if target else []
+            if sub == "id":
+                rules = record_id_rules()
+            else:  # the target field's own rules, or at least the formula warning of any text
+                rules = (rules_for(target) if target else None) or [formula_rule()]
             role: Role = "lookup-id" if sub == "id" else "lookup-field"
             columns.append(col(role, f, _with_required(f, job, rules), sub, target))
             continue
@@ -758,6 +764,8 @@ def _column_accept(col: Column) -> Accept | None:
         base: Accept | None = None
     elif col.role == "lookup-id" or (col.role == "key" and col.api_name == "id"):
         base = accept_record_id()
+    elif col.role == "lookup-field" and col.target is None:
+        base = accept_no_formula
     elif (spec := col.target or col.field) is not None:
         base = accept_for(spec)
         if base is None:
@@ -867,9 +875,22 @@ def judge(table: Table, validator: Validator) -> Iterator[Judged]:
     # and took ~10% of a 1M-row check: move what exists now out of its way for the run.
     gc.freeze()
     try:
-        yield from _judge(table.batches, validator, len(table.header))
+        reserved = [i for i, h in enumerate(table.header) if h in RESERVED_COLUMNS]
+        batches = _restored(table.batches, reserved) if reserved else table.batches
+        yield from _judge(batches, validator, len(table.header))
     finally:
         gc.unfreeze()
+
+
+def _restored(batches: Iterator[Batch], reserved: Sequence[int]) -> Iterator[Batch]:
+    """The batches of csvprep's own rejects file with the quotes it put before formulas taken off."""
+    try:
+        for batch in batches:
+            yield restore_batch(batch, reserved)
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
 
 
 def _prepared(batches: Iterator[Batch], validator: Validator) -> Iterator[tuple[Batch, Prepared]]:

