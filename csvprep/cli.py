@@ -485,7 +485,9 @@ def main(argv: list[str] | None = None) -> int:
         # The reader of our output went away (e.g. `| head`): not an error of ours.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
-    except OSError as e:  # writing the summary to stdout failed (a full disk, /dev/full)
+    except OSError as e:  # most often the summary could not be written to stdout (a full disk, /dev/full)
+        if e.filename is not None:
+            return fail(f"{describe_os_error(e)}: {e.filename}")
         return fail(f"cannot write to standard output: {describe_os_error(e)}")
     # In non-standalone mode click returns what ctx.exit() was given.
     return rv if isinstance(rv, int) else EXIT_OK

@@ -17,3 +17,7 @@ class InputError(CsvprepError):
 
 class UsageError(CsvprepError):
     """The options do not fit together (for example --find-by with a field that does not exist)."""
+
+
+class OutputError(CsvprepError):
+    """An output cannot be written or put in place (a full disk, a read-only directory, a lost race)."""

@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from csvprep import outdir
 from csvprep.api import Progress, Source, make_job, run_source
 from csvprep.arguments import check_pack_arguments
 from csvprep.batches import (
@@ -39,9 +39,10 @@ from csvprep.batches import (
 )
 from csvprep.codes import Severity
 from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
-from csvprep.errors import UsageError
+from csvprep.errors import OutputError, UsageError
 from csvprep.jobspec import ColumnSet, column_sets, describe_sets
 from csvprep.origin import Origins
+from csvprep.outfile import describe_os_error, is_write_error
 from csvprep.reader import open_table
 from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
@@ -100,27 +101,13 @@ _MODULE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # --- the run ------------------------------------------------------------------------------------------
 
 
-def _prepare_out(out: Path, force: bool) -> None:
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {out} is a file, not a directory")
-    if out.is_dir() and any(out.iterdir()):
-        if not force:
-            raise UsageError(f"--out {out} is not empty; pass --force to replace an earlier pack output")
-        if not (out / MANIFEST).is_file():
-            raise UsageError(
-                f"--force replaces only an earlier pack output (a directory with {MANIFEST}); "
-                f"{out} has none, so it is left alone"
-            )
+def _prepare_out(out: Path, force: bool, source: Source) -> outdir.Target:
+    inputs = [source] if isinstance(source, (str, os.PathLike)) else []
+    return outdir.prepare(out, force, inputs)
 
 
-def _replace(tmp: Path, out: Path) -> None:
-    if out.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-        os.replace(out, old / out.name)
-        os.replace(tmp, out)
-        shutil.rmtree(old)
-    else:
-        os.replace(tmp, out)
+def _replace(staging: outdir.Staging) -> None:
+    staging.commit()
 
 
 def _check_limits(max_rows: int, max_zip_bytes: int, compression: int, max_csv_bytes: int) -> None:
@@ -191,7 +178,7 @@ def pack(
     check_pack_arguments(locals())
     _check_limits(max_rows, max_zip_bytes, compression, max_csv_bytes)
     out = Path(out_dir)
-    _prepare_out(out, force)
+    target = _prepare_out(out, force, source)
     job = make_job(module, schema, operation, find_by, ignore_empty, layout)
     _check_module(job.schema.module, module, schema)
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
@@ -201,8 +188,8 @@ def pack(
     sets = () if p.blocked else column_sets(p)
     if sets and not sets[0].columns:
         raise UsageError("no column of the file maps to a field: nothing to pack")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    staging = outdir.claim(target)
+    tmp = staging.path
     done = False
     batcher = Batcher(tmp, p, sets, max_rows, max_zip_bytes, compression, max_csv_bytes)
     rejects: Rejects | None = None
@@ -249,14 +236,19 @@ def pack(
         }
         manifest = _manifest(facts, options, p, sets, batches, totals, report, tmp / REJECTS, origins)
         (tmp / MANIFEST).write_text(dump_json(manifest), encoding="utf-8")
-        _replace(tmp, out)
+        _replace(staging)
         done = True
+    except OSError as e:
+        what = f"cannot write output directory {out}" if is_write_error(e) else "pack could not run"
+        raise OutputError(f"{what}: {describe_os_error(e)}") from e
     finally:
         if not done:
-            if rejects is not None:
-                rejects.close()
-            batcher.abandon()
-            shutil.rmtree(tmp, ignore_errors=True)
+            with suppress(OSError):  # the run's own error is the one to report
+                if rejects is not None:
+                    rejects.close()
+            with suppress(OSError):
+                batcher.abandon()
+            staging.discard()
     paths = PackPaths(out, out / MANIFEST, out / REJECTS)
     return PackResult(batches, totals, report, paths, p.blocked)
 
