@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 
 import numpy as np
@@ -295,21 +295,30 @@ def _numeric_readings(v: str) -> set[date] | None:
     return out
 
 
+# Two defaults that differ in year, month and day: dateutil fills a part the value lacks from the default,
+# so a reading that changes with the default holds a part the value does not have (today's, or invented).
+_DEFAULTS = (datetime(2000, 1, 1), datetime(2001, 2, 2))
+
+
 def _date_hint(value: str) -> Mapping[str, object]:
-    """Suggest the ISO form of a loose date when dateutil reads it one way only."""
+    """Suggest the ISO form of a loose date when dateutil reads it one way only, from the value alone."""
     v = value.strip()
     readings = _numeric_readings(v)
     if readings is None:
         from dateutil import parser as dateparser  # only for messages of bad dates: off the start-up path
 
         readings = set()
+        yearfirst = bool(re.match(r"\d{4}", v))
         for dayfirst in (False, True):
             try:
-                readings.add(
-                    dateparser.parse(v, dayfirst=dayfirst, yearfirst=bool(re.match(r"\d{4}", v))).date()
-                )
+                got = {
+                    dateparser.parse(v, dayfirst=dayfirst, yearfirst=yearfirst, default=d).date()
+                    for d in _DEFAULTS
+                }
             except (ValueError, OverflowError):
                 continue
+            if len(got) == 1:
+                readings |= got
     if len(readings) == 1:
         return {"hint": f"; this looks like {readings.pop().isoformat()}"}
     if len(readings) > 1:

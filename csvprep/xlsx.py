@@ -23,6 +23,7 @@ import numpy as np
 from python_calamine import CalamineError, CalamineWorkbook
 
 from csvprep.errors import InputError, UsageError
+from csvprep.xlsxformulas import Uncached, uncached_formulas
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 EXACT_DIGITS = 15
@@ -37,6 +38,8 @@ class Converted:
     datetimes: int = 0
     lossy_numbers: int = 0
     lossy_cells: list[str] = field(default_factory=list)
+    formulas: Uncached = field(default_factory=Uncached)
+    """Formula cells saved without their result (read as empty)."""
 
 
 def _cells(n: int) -> str:
@@ -119,6 +122,14 @@ class Sheet:
                 f"not keep (first at {', '.join(c.lossy_cells)}): format IDs and phone numbers as "
                 "Text in Excel and re-enter them"
             )
+        if c.formulas.count:
+            n = c.formulas.count
+            cells = "cell" if n == 1 else "cells"
+            out.append(
+                f"{n} formula {cells} without a saved result, read as empty (first at "
+                f"{', '.join(c.formulas.cells)}): the program that wrote the workbook did not save the "
+                "results; open and save it in Excel, or paste the values"
+            )
         return out
 
 
@@ -143,6 +154,8 @@ def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
     except (CalamineError, ValueError) as e:
         raise InputError(f"{name}: sheet '{title}' cannot be read: {e}") from None
     conv = Converted()
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        conv.formulas = uncached_formulas(name, title)
     # iter_rows() starts at the sheet's first row and its first used column: row i is sheet row i + 1.
     it = enumerate(ws.iter_rows(), start=1)
     first_col = (ws.start or (0, 0))[1]

@@ -224,3 +224,55 @@ def test_zips_keep_formula_values_as_they_are(tmp_path: Path) -> None:
     result = csvprep.pack(src, tmp_path / "out", module="Contacts")
     assert result.totals.rows_packed == 1 and result.report.summary.warnings == 1
     assert _zip_rows(tmp_path / "out") == [["Doe", "=1+1"]]
+
+
+# --- case 20: date hints from the value alone; xlsx formulas without a saved result -------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [
+        ("-1", None),  # was "looks like" today's month
+        ("10:30:00", None),  # was today's date
+        ("March 2019", None),  # no day: any day would be invented
+        ("31 March", None),  # no year
+        ("28 Feb 2019", "this looks like 2019-02-28"),
+        ("2019/02/28", "this looks like 2019-02-28"),
+        ("12/31/2019", "this looks like 2019-12-31"),
+    ],
+)
+def test_date_hints_invent_no_date_part(value: str, hint: str | None) -> None:
+    f = field("Date_of_Birth", "date")
+    report = csvprep.check(pd.DataFrame({"Date_of_Birth": [value]}, dtype="str"), schema=schema_of(f))
+    [issue] = report.issues
+    assert issue.code == "invalid-date"
+    if hint is None:
+        assert "looks like" not in issue.message and "ambiguous" not in issue.message
+    else:
+        assert hint in issue.message
+
+
+def test_xlsx_formula_cells_without_a_saved_result_are_named(tmp_path: Path) -> None:
+    import openpyxl  # writes formulas without their results, as some exporters do
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Contacts & co"
+    ws.append(["Last_Name", "Description"])
+    ws.append(["Doe", '=A2&"x"'])
+    ws.append(["Roe", "plain"])
+    ws.append(["=UPPER(B3)", "=1+1"])
+    wb.save(tmp_path / "book.xlsx")
+    report = csvprep.check(tmp_path / "book.xlsx", module="Contacts")
+    [note] = [n for n in report.summary.source["notes"] if "formula" in n]
+    assert "3 formula cells" in note and "B2, A4, B4" in note
+    # A workbook whose formulas were saved with their results gets no such note.
+    wb2 = openpyxl.Workbook()
+    wb2.active.append(["Last_Name", "Description"])
+    wb2.active.append(["Doe", "plain"])
+    wb2.save(tmp_path / "plain.xlsx")
+    assert not [
+        n
+        for n in csvprep.check(tmp_path / "plain.xlsx", module="Contacts").summary.source["notes"]
+        if "formula" in n
+    ]
