@@ -36,7 +36,7 @@ from typing import Any
 
 from csvprep.batches import MANIFEST
 from csvprep.errors import OutputError, UsageError
-from csvprep.outfile import describe_os_error
+from csvprep.outfile import describe_os_error, same_file, stat_or_none
 
 __all__ = ["Staging", "Target", "claim", "earlier_output_files", "prepare"]
 
@@ -84,6 +84,7 @@ def prepare(out: Path, force: bool, inputs: Iterable[str | os.PathLike[str]] = (
             f"output directory {out} is a mount point, which cannot be replaced by a rename: "
             "use a directory inside it"
         )
+    inputs = list(inputs)
     for src in inputs:
         real = Path(os.path.realpath(src))
         if path == real or path in real.parents:
@@ -98,7 +99,23 @@ def prepare(out: Path, force: bool, inputs: Iterable[str | os.PathLike[str]] = (
         )
     if entries:
         _check_earlier(path, out, entries)
+        _refuse_inputs_among(path, out, entries, inputs)
     return Target(out, path, force, frozenset(entries))
+
+
+def _refuse_inputs_among(
+    path: Path, shown: Path, entries: set[str], inputs: list[str | os.PathLike[str]]
+) -> None:
+    """An input that is one of the files to replace by another path (a bind mount, a hard link)."""
+    stats = [(src, stat_or_none(src)) for src in inputs]
+    for name in sorted(entries):
+        st = stat_or_none(path / name)
+        for src, s in stats:
+            if same_file(st, s):
+                raise UsageError(
+                    f"the input {src} is {name} of output directory {shown} by another path: "
+                    "pick another directory"
+                )
 
 
 def _holds_cwd(path: Path) -> bool:
@@ -222,6 +239,8 @@ else:
 
 
 def _open_dir(path: Path) -> int:
+    if sys.platform == "win32":
+        return -1  # no flock on Windows, and no directory handles from os.open
     return os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0))
 
 
@@ -232,6 +251,11 @@ def _parent_lock(target: Target) -> Iterator[None]:
         with _locked(fd):
             yield
     finally:
+        _close(fd)
+
+
+def _close(fd: int) -> None:
+    if fd >= 0:
         os.close(fd)
 
 
@@ -313,6 +337,8 @@ def _hold(fd: int) -> None:
 
 def _sweep(target: Target) -> None:
     """Remove the working directories of dead runs for this output; stop if a live run has one."""
+    if sys.platform == "win32":
+        return  # without locks a dead run's directory cannot be told from a live one's
     mine = re.compile(re.escape(f".{target.path.name}{PARTIAL}") + r"[a-z0-9_]{8}")  # also mkdtemp's names
     for entry in os.scandir(target.path.parent):
         if not mine.fullmatch(entry.name) or not entry.is_dir(follow_symlinks=False):

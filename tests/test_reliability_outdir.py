@@ -107,7 +107,7 @@ def test_force_replaces_an_earlier_output_whole(tmp_path: Path) -> None:
 # --- case 3: the input is never inside --out -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("via", ["path", "symlink"])
+@pytest.mark.parametrize("via", ["path", "symlink", "hard link"])
 def test_input_inside_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str], via: str) -> None:
     out = tmp_path / "b"
     assert main(pack_cli(EXAMPLE, out)) == 1
@@ -117,10 +117,13 @@ def test_input_inside_out_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtu
     if via == "symlink":
         src = tmp_path / "fixed.csv"
         src.symlink_to(fixed)
+    elif via == "hard link":  # as a bind mount would show it: the same file by another path
+        src = tmp_path / "fixed.csv"
+        os.link(fixed, src)
     capsys.readouterr()
     assert main(pack_cli(src, out, "--force")) == 2
     err = capsys.readouterr().err
-    assert one_line_error(err) and "inside output directory" in err
+    assert one_line_error(err) and "output directory" in err and "input" in err
     assert fixed.read_bytes() == data
 
 
