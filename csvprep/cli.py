@@ -276,7 +276,7 @@ def _check_into(
     show_default=True,
     help="Deflate level: 0 = store, 1 = fastest, 9 = smallest.",
 )
-@click.option("--force", is_flag=True, help="Replace --out if it holds an earlier pack output.")
+@click.option("--force", is_flag=True, help="Replace --out if it holds an earlier pack output, nothing else.")
 @click.pass_context
 def pack(
     ctx: click.Context,

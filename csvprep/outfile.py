@@ -16,7 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from csvprep.errors import UsageError
+from csvprep.errors import OutputError, UsageError
 
 __all__ = [
     "describe_os_error",
@@ -69,7 +69,7 @@ def report_file(output: Path) -> Iterator[IO[str]]:
     """
     target = Path(os.path.realpath(output))
     old = stat_or_none(target)
-    if old is not None and not stat.S_ISREG(old.st_mode):
+    if (old is not None and not stat.S_ISREG(old.st_mode)) or _names_a_stream(output):
         # A device or pipe cannot be renamed over (and must never be replaced): write it as a stream.
         stream = open(target, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
         try:
@@ -80,7 +80,13 @@ def report_file(output: Path) -> Iterator[IO[str]]:
                 stream.close()
         return
     tmp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(_TOKEN_BYTES)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    except OSError as e:
+        raise OutputError(
+            f"cannot write {output}: the report is written beside it and renamed into place, and "
+            f"{target.parent} does not allow that ({describe_os_error(e)})"
+        ) from e
     fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
     try:
         if old is not None:
@@ -94,6 +100,12 @@ def report_file(output: Path) -> Iterator[IO[str]]:
         with suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _names_a_stream(output: Path) -> bool:
+    """``/dev/stdout``, ``/dev/fd/3``, ``/proc/self/fd/1``: an open stream, whatever file it leads to."""
+    parts = Path(os.path.abspath(output)).parts
+    return parts[1:2] == ("dev",) or parts[1:2] == ("proc",)
 
 
 def is_write_error(e: OSError) -> bool:

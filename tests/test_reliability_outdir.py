@@ -15,6 +15,7 @@ import resource
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ EXAMPLE = REPO / "fixtures" / "contacts.csv"
 CLI = [sys.executable, "-m", "csvprep.cli"]
 LIMIT_BYTES = 1 << 16
 SIGTERM_EXIT = 128 + 15
+NOBODY = 65534
 
 
 def one_line_error(err: str) -> bool:
@@ -263,14 +265,48 @@ def test_out_under_a_file_fails_before_any_work(tmp_path: Path, capsys: pytest.C
     assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
 
 
-@pytest.mark.skipif(
-    os.geteuid() == 0, reason="root writes through permissions (see the read-only mount test)"
-)
-def test_out_under_a_permission_denied_parent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir(mode=0o555)
-    assert main(pack_cli(EXAMPLE, locked / "out")) == 2
-    assert one_line_error(capsys.readouterr().err) and list(locked.iterdir()) == []
+def as_unprivileged(args: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run csvprep as a user that permissions apply to: ``nobody`` when the tests run as root."""
+    if os.geteuid() != 0:
+        return subprocess.run([*CLI, *args], capture_output=True, text=True)
+    if shutil.which("setpriv") is None:
+        pytest.skip("root ignores permissions and setpriv is not here to drop them")
+    drop = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    return subprocess.run([*drop, *CLI, *args], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("command", ["pack", "check"])
+def test_output_under_a_permission_denied_parent(command: str) -> None:
+    # Outside pytest's own 0700 temporary tree, so that the unprivileged user can reach it.
+    base = Path(tempfile.mkdtemp(prefix="csvprep-perm-"))
+    locked = base / "locked"
+    try:
+        base.chmod(0o755)
+        locked.mkdir()
+        (locked / "r.json").write_text("earlier")
+        locked.chmod(0o555)
+        if command == "pack":
+            args = pack_cli(EXAMPLE, locked / "out")
+        else:
+            args = [
+                "check",
+                str(EXAMPLE),
+                "-m",
+                "Contacts",
+                "-q",
+                "-f",
+                "json",
+                "--output",
+                str(locked / "r.json"),
+            ]
+        proc = as_unprivileged(args)
+        assert proc.returncode == 2 and one_line_error(proc.stderr), proc.stderr
+        assert "Permission denied" in proc.stderr
+        assert listing(locked) == {"r.json": b"earlier"}
+    finally:
+        if locked.exists():
+            locked.chmod(0o755)
+        shutil.rmtree(base)
 
 
 def in_private_mounts(script: str) -> subprocess.CompletedProcess[str]:
