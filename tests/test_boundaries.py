@@ -182,6 +182,66 @@ def test_limits_in_messages_are_the_documented_defaults() -> None:
         assert text in issue.message, (meta["api_name"], issue.message)
 
 
+# --- the accept pass of the other types ------------------------------------------------------------
+
+DATE = field("Date_of_Birth", "date")
+DATETIME = field("Follow_Up", "datetime")
+BOOLEAN = field("Opt_Out", "boolean")
+LOOKUP = field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}})
+REQUIRED = field("Last_Name", "text", system_mandatory=True)
+
+# Values each accept pass must hand to the rules: a pass that cleared them would change the verdict.
+ACCEPT_PINS: list[tuple[str, dict[str, Any], str, str | None]] = [
+    ("date 28th", DATE, "2019-02-28", None),
+    ("date 29 Feb, no leap year", DATE, "2019-02-29", "impossible-date"),
+    ("date 31 April", DATE, "2021-04-31", "impossible-date"),
+    ("date 31 December", DATE, "2021-12-31", None),
+    ("date month 00", DATE, "2021-00-10", "invalid-date"),
+    ("datetime 28th", DATETIME, "2019-02-28T23:59:59+05:30", None),
+    ("datetime 29 Feb, no leap year", DATETIME, "2019-02-29T10:00:00+00:00", "impossible-date"),
+    ("datetime hour 24", DATETIME, "2019-02-10T24:00:00+00:00", "invalid-datetime"),
+    ("datetime offset +15:00", DATETIME, "2019-02-10T10:00:00+15:00", "invalid-datetime"),
+    ("boolean True", BOOLEAN, "True", None),
+    ("boolean tRUE", BOOLEAN, "tRUE", None),
+    ("boolean yes", BOOLEAN, "yes", "invalid-boolean"),
+    ("boolean with a space", BOOLEAN, "true ", "invalid-boolean"),
+    ("integer negative", INTEGER, "-5", None),
+    ("integer minus only", INTEGER, "-", "invalid-number"),
+    ("integer decimal", INTEGER, "1.5", "invalid-number"),
+    ("integer exponent", INTEGER, "1e5", "scientific-notation"),
+]
+
+
+@pytest.mark.parametrize(("name", "meta", "value", "expected"), ACCEPT_PINS, ids=[c[0] for c in ACCEPT_PINS])
+def test_accept_pass_hands_on_what_the_rules_refuse(
+    name: str, meta: dict[str, Any], value: str, expected: str | None
+) -> None:
+    assert verdicts(meta, [value]) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("4150868000001136302", None),
+        ("41508680000011363021", "invalid-record-id"),
+        ("12a", "invalid-record-id"),
+    ],
+)
+def test_record_id_accept_pass(value: str, expected: str | None) -> None:
+    assert judge_values(LOOKUP, [value], header="Account_Name.id") == [expected]
+    name = "Account_Name.id"
+    validator = Validator(plan([name], Job(schema_of(LOOKUP))))
+    batch = Batch(pa.table({name: pa.array([value], pa.string())}), np.arange(2, 3))
+    assert validator.validate_pandera(batch).codes.tolist() == ([expected] if expected else [])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("Smith", None), ("", "required-empty"), ("a\x00b", "control-character")]
+)
+def test_required_and_control_accept_pass(value: str, expected: str | None) -> None:
+    assert verdicts(REQUIRED, ["Jones", value, "Brown"]) == [None, expected, None]
+
+
 # --- the accept pass, cell by cell on a mixed column -----------------------------------------------
 
 
@@ -299,9 +359,6 @@ def test_a_wide_insert_is_never_split_even_with_a_key() -> None:
 
 
 # --- hints in messages -----------------------------------------------------------------------------
-
-BOOLEAN = field("Opt_Out", "boolean")
-DATETIME = field("Follow_Up", "datetime")
 
 HINTS: list[tuple[str, dict[str, Any], str, str, str]] = [
     # (case, field, value, code, the hint the message must contain)
