@@ -189,6 +189,7 @@ DATETIME = field("Follow_Up", "datetime")
 BOOLEAN = field("Opt_Out", "boolean")
 LOOKUP = field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}})
 REQUIRED = field("Last_Name", "text", system_mandatory=True)
+SHORT_PICKLIST = field("Lead_Source", "picklist", length=4, pick_list_values=PICK_VALUES)
 
 # Values each accept pass must hand to the rules: a pass that cleared them would change the verdict.
 ACCEPT_PINS: list[tuple[str, dict[str, Any], str, str | None]] = [
@@ -205,6 +206,8 @@ ACCEPT_PINS: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("boolean tRUE", BOOLEAN, "tRUE", None),
     ("boolean yes", BOOLEAN, "yes", "invalid-boolean"),
     ("boolean with a space", BOOLEAN, "true ", "invalid-boolean"),
+    ("picklist known value over its length", SHORT_PICKLIST, "Books", "too-long"),
+    ("picklist known value within its length", SHORT_PICKLIST, "Desk", None),
     ("integer negative", INTEGER, "-5", None),
     ("integer minus only", INTEGER, "-", "invalid-number"),
     ("integer decimal", INTEGER, "1.5", "invalid-number"),
