@@ -13,6 +13,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -28,7 +29,7 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLE = REPO / "fixtures" / "contacts.csv"
 CLI = [sys.executable, "-m", "csvprep.cli"]
 LIMIT_BYTES = 1 << 16
-SIGTERM_EXIT = 128 + 15
+SIGNAL_EXIT_BASE = 128  # the shell's convention for a process stopped by a signal
 NOBODY = 65534
 
 
@@ -366,7 +367,7 @@ import os, signal, sys
 import csvprep.{module} as m
 original = m.{cls}.write
 def write(self, *args):
-    os.kill(os.getpid(), signal.SIGTERM)
+    os.kill(os.getpid(), signal.{signame})
     return original(self, *args)
 m.{cls}.write = write
 import csvprep.cli
@@ -379,14 +380,17 @@ csvprep.cli.run()
     ("module", "cls", "command"),
     [("rejects", "Rejects", "pack"), ("report", "JsonWriter", "check")],
 )
-def test_sigterm_midway_leaves_nothing_behind(tmp_path: Path, module: str, cls: str, command: str) -> None:
+@pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
+def test_stop_signal_midway_leaves_nothing_behind(
+    tmp_path: Path, module: str, cls: str, command: str, signame: str
+) -> None:
     out = tmp_path / "o"
     args = (
         pack_cli(EXAMPLE, out)
         if command == "pack"
         else ["check", str(EXAMPLE), "-m", "Contacts", "-q", "-f", "json", "--output", str(out)]
     )
-    code = STOP_MIDWAY.format(module=module, cls=cls)
+    code = STOP_MIDWAY.format(module=module, cls=cls, signame=signame)
     proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
-    assert proc.returncode == SIGTERM_EXIT and one_line_error(proc.stderr), proc.stderr
-    assert "SIGTERM" in proc.stderr and list(tmp_path.iterdir()) == []
+    assert proc.returncode == SIGNAL_EXIT_BASE + signal.Signals[signame] and one_line_error(proc.stderr)
+    assert signame in proc.stderr and list(tmp_path.iterdir()) == []
