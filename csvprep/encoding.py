@@ -10,6 +10,7 @@ strict UTF-8 on a sample; else charset-normalizer on the sample. Nothing is ever
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from typing import IO
 
@@ -54,12 +55,23 @@ class Encoding:
         return self.name in ("utf-8", "utf-8-sig")
 
 
+# Text codecs that do not map bytes to the characters they stand for: the escape codecs rewrite
+# backslash sequences (a cell's "\\n" would become a line break), the others are not for file contents.
+_NOT_FOR_FILES = frozenset({"unicode-escape", "raw-unicode-escape", "punycode", "idna", "undefined"})
+
+
 def canonical(name: str) -> str:
-    """The codec's canonical Python name; InputError for an unknown one."""
+    """The codec's canonical Python name; InputError for an unknown one or one that is not a text encoding."""
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         raise InputError(f"unknown encoding '{name}' (try utf-8, cp1252, latin-1 or utf-16)") from None
+    # _is_text_encoding is False for the bytes-to-bytes codecs (rot13, hex, base64, zlib, bz2, uu).
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_FOR_FILES:
+        raise InputError(
+            f"encoding '{name}' is not a text encoding of a file (try utf-8, cp1252, latin-1 or utf-16)"
+        )
+    return info.name
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
@@ -76,6 +88,42 @@ def _utf16_without_bom(head: bytes) -> str | None:
     return None
 
 
+def _byte_order(head: bytes, family: str) -> str:
+    """``utf-16`` or ``utf-32`` named without a byte order, on a file without a BOM: the order from the
+    text (UTF-16: the side of each pair that holds more NULs, as ASCII characters put them; UTF-32: the
+    order that decodes). Little-endian, what Windows writes, when the text cannot tell."""
+    if family == "utf-32":
+        for order in ("utf-32-le", "utf-32-be"):
+            if _decodes(head[: len(head) - len(head) % 4], order):
+                return order
+        return "utf-32-le"
+    n = len(head) - len(head) % 2
+    even, odd = head[0:n:2].count(0), head[1:n:2].count(0)
+    return "utf-16-be" if even > odd else "utf-16-le"
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _mostly_utf8(head: bytes) -> bool:
+    """Whether a sample that is not valid UTF-8 is UTF-8 with a few stray bytes: its valid multi-byte
+    sequences outnumber its invalid bytes. A legacy code page's accented letters (``\xe9``, ``\xfc``) are
+    followed by ASCII or by each other, which UTF-8 never is, so such files have next to no valid ones."""
+    text = head.decode("utf-8", "surrogateescape")
+    bad = len(_STRAY.findall(text))
+    valid = len(_NON_ASCII.findall(text))
+    return valid >= bad
+
+
+_STRAY = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
+
+
 def _valid_utf8(head: bytes, complete: bool) -> bool:
     try:
         # A sample cut inside a multi-byte character is still UTF-8: final=False keeps the tail pending.
@@ -85,22 +133,33 @@ def _valid_utf8(head: bytes, complete: bool) -> bool:
     return True
 
 
-def binary_kind(head: bytes) -> str | None:
-    """What a non-text file is (a PDF, an image...), or None when the sample may be text."""
+def binary_kind(head: bytes, delimiter: str | None = None) -> str | None:
+    """What a non-text file is (a PDF, an image...), or None when the sample may be text.
+
+    A ``delimiter`` named by the user (ASCII's unit or record separator) is text, not a control byte.
+    """
     for magic, what in _MAGIC:
         if head.startswith(magic):
             return what
     if not head:
         return None
-    controls = len(head) - len(head.translate(None, _CONTROL))  # one pass (30 count() passes took 18 ms)
+    own = delimiter.encode() if delimiter is not None and delimiter.isascii() else b""
+    control = _CONTROL.replace(own, b"") if own else _CONTROL
+    controls = len(head) - len(head.translate(None, control))  # one pass (30 count() passes took 18 ms)
     # A few NULs in a cell are a cell issue; a file made of them is not text. Small files need more proof.
     if controls > (0.1 if len(head) >= 1024 else 0.3) * len(head):
         return "binary data"
     return None
 
 
-def detect(head: bytes, complete: bool, name: str, override: str | None = None) -> Encoding:
-    """The encoding of a file from its first bytes (``complete``: ``head`` is the whole file)."""
+def detect(
+    head: bytes, complete: bool, name: str, override: str | None = None, delimiter: str | None = None
+) -> Encoding:
+    """The encoding of a file from its first bytes (``complete``: ``head`` is the whole file).
+
+    A sample that is UTF-8 but for a few stray bytes is UTF-8: the reader stops at the first bad byte with
+    its offset and row, and the file is never re-read in a code page that would garble its accents.
+    """
     if override:
         enc = canonical(override)
         for mark, bom_enc in _BOMS:
@@ -111,6 +170,11 @@ def detect(head: bytes, complete: bool, name: str, override: str | None = None) 
                 return Encoding(bom_enc, len(mark), note)
         if enc in ("utf-8", "utf-8-sig"):
             return Encoding("utf-8")
+        if enc in ("utf-16", "utf-32"):
+            # Without a BOM Python's codec would take the machine's byte order; the file's is found instead.
+            order = _byte_order(head, enc)
+            note = f"read as {order} (--encoding {enc}; no byte-order mark, byte order from the text); {_OUT}"
+            return Encoding(order, 0, note)
         return Encoding(enc, 0, f"read as {enc} (--encoding); {_OUT}")
     for mark, enc in _BOMS:
         if head.startswith(mark):
@@ -123,10 +187,10 @@ def detect(head: bytes, complete: bool, name: str, override: str | None = None) 
             0,
             f"read as {utf16.upper()} (no byte-order mark; detected); {_OUT}. Pass --encoding to override",
         )
-    what = binary_kind(head)
+    what = binary_kind(head, delimiter)
     if what:
         raise InputError(f"{name} is {what}, not a CSV file")
-    if _valid_utf8(head, complete):
+    if _valid_utf8(head, complete) or _mostly_utf8(head):
         return Encoding("utf-8")
     return _legacy(head, name)
 
@@ -170,8 +234,8 @@ def undecodable(name: str, encoding: str, offset: int, raw: bytes, row: int | No
     """The error for a byte the encoding cannot decode: where it is and what to do."""
     where = f"row {row}, byte offset {offset}" if row is not None else f"byte offset {offset}"
     return InputError(
-        f"{name}: byte 0x{raw[:1].hex()} at {where} is not valid {encoding}; the file is in "
-        "another encoding. Pass --encoding (for example --encoding cp1252)"
+        f"{name}: byte 0x{raw[:1].hex()} at {where} is not valid {encoding}: fix that byte, or, if the "
+        "whole file is in another encoding, pass --encoding (for example --encoding cp1252)"
     )
 
 
