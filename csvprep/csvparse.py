@@ -23,11 +23,15 @@ from collections.abc import Iterator
 from typing import IO
 
 from csvprep.encoding import undecodable
+from csvprep.errors import InputError
+from csvprep.source import changed
 
 # No cell-size limit of the reader's own (the csv default is 131,072 characters): a 5 MB note is a value
 # to judge by its field's length rule. 2**31 - 1 is the largest limit a C long takes on every platform.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 LINE_CHUNK = 1 << 20
+HEADER_SHOWN = 80
+"""Characters of a broken header line shown in its error."""
 
 
 class PhysicalLines:
@@ -63,7 +67,9 @@ class PhysicalLines:
             if read_pos < end:
                 f.seek(read_pos)
                 data = f.read(min(chunk, end - read_pos))
-                read_pos = read_pos + len(data) if data else end
+                if not data:
+                    raise changed(name)  # the file ends before the end it had when it was opened
+                read_pos += len(data)
                 lines = (carry + data).splitlines(keepends=True)
                 carry = b""
                 if read_pos < end and lines:
@@ -88,11 +94,39 @@ Record = tuple[int, list[str], str | None, int, dict[str, str] | None]
 """A record: its spreadsheet row, its fields, why it is malformed (None when it is not), the byte offset
 reached after it, and the malformed record's message details."""
 
+RAW = "raw"
+"""The details key of a malformed record's text as read (taken out into :attr:`MalformedRow.raw`)."""
 NEVER_CLOSED = "is never closed: the file ends inside it"
 RUNS_ON = "is not closed before the line ends (the next quote, lines later, would close it mid-cell)"
 CLOSED_MID_CELL = (
     "closes in the middle of the cell: a closing quote must be followed by the delimiter or the line end"
 )
+
+
+def header(
+    f: IO[bytes], start: int, end: int, *, delimiter: str, name: str, line: int
+) -> tuple[list[str], int]:
+    """The header record of ``f[start:end]`` (physical ``line`` of the file) and the byte offset after it.
+
+    Read by the same rules as every record: a quote that is never closed, runs past its line or closes
+    mid-cell is an InputError that names the line and what is wrong (a lenient reading would drop the
+    quote, glue the text after it on, or swallow the data lines after it into one header cell).
+    """
+    lines = PhysicalLines(f, start, end, name)
+    lines.mark(1)
+    reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    try:
+        fields = next(reader, [])
+    except csv.Error:
+        first = PhysicalLines(f, start, end, name)
+        text = next(first, "").rstrip("\r\n")
+        how = NEVER_CLOSED if lines.eof else RUNS_ON if lines.pos > first.pos else CLOSED_MID_CELL
+        shown = text if len(text) <= HEADER_SHOWN else text[:HEADER_SHOWN] + "..."
+        raise InputError(
+            f"{name}: a quote in the header row (row 1, line {line}: {shown!r}) {how}; a header is read by "
+            "the same rules as every row: fix its quotes"
+        ) from None
+    return fields, lines.pos
 
 
 def records(
@@ -123,7 +157,9 @@ def records(
                 how = (
                     NEVER_CLOSED if lines.eof else RUNS_ON if lines.pos > first_line.pos else CLOSED_MID_CELL
                 )
-                yield row, first, "unclosed-quote", first_line.pos, {"how": how}
+                # RAW: the line's text as read, for rejects.csv (the fields above are a lenient guess).
+                details = {"how": how, RAW: text.rstrip("\r\n")}
+                yield row, first, "unclosed-quote", first_line.pos, details
                 row += 1
                 pos = first_line.pos
                 break

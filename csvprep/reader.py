@@ -25,9 +25,9 @@ import codecs
 import csv
 import ctypes
 import functools
-import mmap
 import os
 import re
+import stat
 import sys
 import tempfile
 import threading
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 from csvprep import csvparse, xlsx
 from csvprep.encoding import OLE_MAGIC, SAMPLE_BYTES, ZIP_MAGIC, detect, transcode
 from csvprep.errors import InputError, UsageError
+from csvprep.source import check_unchanged, open_input, read_at
 
 BLOCK_BYTES = 16 << 20
 PIECE_BYTES = 1 << 20
@@ -80,6 +81,8 @@ class MalformedRow:
     code: str
     """``field-count`` or ``unclosed-quote``."""
     details: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    raw: str | None = None
+    """The record's text as read, when its fields are only a guess (``unclosed-quote``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +128,8 @@ class Table:
     size: int | None = None
     notes: list[str] = field(default_factory=list)
     name: str = ""
+    sha256: str | None = None
+    """The bytes' sha256 when they came from a pipe (which cannot be read again to hash them)."""
 
     @property
     def keys(self) -> list[str]:
@@ -161,10 +166,14 @@ def sniff_delimiter(line: str) -> str:
 
 
 def delimiter_option(value: str) -> str:
-    """``--delimiter``: one ASCII character; ``tab`` or ``\\t`` for a tab."""
+    """``--delimiter``: any one character but a quote or a line break (ASCII's unit and record separators
+    too); ``tab`` or ``\\t`` for a tab."""
     d = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(value, value)
-    if len(d) != 1 or not d.isascii() or d in '\r\n"':
-        raise UsageError(f"--delimiter must be one character such as , ; | : or tab, not {value!r}")
+    if len(d) != 1 or d in '\r\n"':
+        raise UsageError(
+            f"--delimiter must be one character other than a quote or a line break, such as , ; | : or "
+            f"tab, not {value!r}"
+        )
     return d
 
 
@@ -242,7 +251,9 @@ class _BatchBuilder:
             self.rows.append(row)
             self.flat.extend(fields)
         else:
-            self.bad.append(MalformedRow(row, tuple(fields), code, MappingProxyType(dict(details or {}))))
+            info = dict(details or {})
+            raw = info.pop(csvparse.RAW, None)
+            self.bad.append(MalformedRow(row, tuple(fields), code, MappingProxyType(info), raw))
 
     @property
     def full(self) -> bool:
@@ -280,34 +291,49 @@ class _Source:
     delimiter: str
     scale: float
     """Input bytes per parsed byte (progress is reported in bytes of the user's file)."""
+    signature: tuple[int, int] | None = None
+    """The file's (size, mtime_ns) when opened (None for a temporary copy): a change is an error."""
 
 
 class _MisplacedQuote(Exception):
     """A slice's quotes are not all where RFC 4180 puts them: the exact parser takes over."""
 
 
-def _slice_ends(data: np.ndarray, target: int, fits: np.ndarray) -> Iterator[int]:
-    """Offsets (relative to ``data``) that end a record, about ``target`` bytes apart, for data whose
-    quotes are all well placed (:func:`quotes_well_placed`); raises :class:`_MisplacedQuote` at the first
-    slice where one is not.
+def _piece_ends(data: np.ndarray, target: int, fits: np.ndarray, last: bool) -> Iterator[tuple[int, int]]:
+    """Record-aligned pieces (start, end) of about ``target`` bytes of ``data``, which starts on a record,
+    for data whose quotes are all well placed (:func:`quotes_well_placed`); raises :class:`_MisplacedQuote`
+    where one is not. ``last``: ``data`` ends where the file does; otherwise its last byte is look-ahead
+    only (is a CR followed by LF?) and the pieces stop at the last record that ends inside it.
 
     There a line break ends a record exactly when an even number of quotes precede it. Each byte is
-    scanned for quotes once: the placement check of a slice gives the quote parity at its cut, and the
+    scanned for quotes once: the placement check of a piece gives the quote parity at its cut, and the
     record end is looked for from there, in a window that grows only when a quoted cell spans it.
     """
-    n, pos = len(data), 0
-    while pos < n:
-        cut = min(pos + target, n)
+    n = len(data)
+    limit = n if last else n - 1
+    pos = 0
+    while pos < limit:
+        cut = min(pos + target, limit)
         odd = quotes_well_placed(data, fits, pos, cut)
         if odd is None or (cut >= n and odd):
             raise _MisplacedQuote
         if cut >= n:
-            yield n
+            yield pos, n
             return
-        end = _record_end_after(data, cut, odd)
+        if cut >= limit:
+            # The buffer's tail: up to its last record end (the rest is read again with the next slice).
+            ends, _ = _record_ends(data, pos, limit, 0)
+            if len(ends):
+                yield pos, pos + int(ends[-1])
+            return
+        end = _record_end_after(data, cut, odd, limit)
+        if end is None:
+            if not last:
+                return  # the record goes on past the buffer
+            end = n
         if quotes_well_placed(data, fits, cut, end, odd) != 0:
             raise _MisplacedQuote
-        yield end
+        yield pos, end
         pos = end
 
 
@@ -331,17 +357,17 @@ def _record_ends(data: np.ndarray, lo: int, hi: int, odd: int) -> tuple[np.ndarr
     return ends, (odd + len(quotes)) & 1
 
 
-def _record_end_after(data: np.ndarray, at: int, odd: int, window: int = 1 << 16) -> int:
-    """Just after the first record end at or after ``at`` (``odd``: the quote parity at ``at``), looked
-    for in a window that doubles while a quoted cell spans it; the end of the data when there is none."""
-    n, look = len(data), at
-    while look < n:
-        hi = min(look + window, n)
+def _record_end_after(data: np.ndarray, at: int, odd: int, limit: int, window: int = 1 << 16) -> int | None:
+    """Just after the first record end in ``data[at:limit]`` (``odd``: the quote parity at ``at``), looked
+    for in a window that doubles while a quoted cell spans it; None when there is none."""
+    look = at
+    while look < limit:
+        hi = min(look + window, limit)
         ends, odd = _record_ends(data, look, hi, odd)
         if len(ends):
             return look + int(ends[0])
         look, window = hi, window * 2
-    return n
+    return None
 
 
 def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int]]:
@@ -353,14 +379,11 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
     becomes one table. pyarrow's own threaded reader must find where its blocks end with a quote-aware scan
     of its own; the cuts made here make that scan needless: parsing the 1M-row bench file took 1.1-1.35
     CPU-s this way against 1.7-2.1 through the threaded reader (1 MB blocks in 16 MB slices). Bounded
-    memory: one slice is parsed ahead of the one delivered (issue #5).
+    memory: one slice is parsed ahead of the one delivered (issue #5). Each slice is read into a buffer of
+    its own (:func:`csvprep.source.read_at`), not mapped: a file truncated meanwhile is an error, not a
+    SIGBUS.
     """
     names = [str(i) for i in range(len(src.keys))]
-    # Zero-copy: pyarrow parses the page-cached file through a memory map (its strings are copies). The
-    # map is not closed explicitly: buffers exported to pyarrow may outlive an exception; GC unmaps it.
-    mm = mmap.mmap(src.file.fileno(), 0, access=mmap.ACCESS_READ)
-    data = np.frombuffer(mm, dtype=np.uint8, count=src.end - src.start, offset=src.start)
-    whole = pa.py_buffer(mm)
     parse = pcsv.ParseOptions(delimiter=src.delimiter, newlines_in_values=True, ignore_empty_lines=False)
     convert = pcsv.ConvertOptions(
         column_types={n: pa.binary() for n in names},
@@ -368,11 +391,11 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
         quoted_strings_can_be_null=False,
     )
 
-    def read(piece: tuple[int, int]) -> pa.Table:
+    def read(whole: pa.Buffer, piece: tuple[int, int]) -> pa.Table:
         lo, hi = piece
         # One block per piece (a piece may outgrow its target when a quoted cell spans the cut).
         options = pcsv.ReadOptions(column_names=names, block_size=hi - lo + 1, use_threads=False)
-        raw = whole[src.start + lo : src.start + hi]
+        raw = whole[lo:hi]
         _check_utf8(raw)
         return pcsv.read_csv(
             pa.BufferReader(raw), read_options=options, parse_options=parse, convert_options=convert
@@ -391,9 +414,6 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
 
     def finish(job: _SliceJob) -> Iterator[tuple[pa.Table, int]]:
         part = job.result()
-        # Mapped pages count in this process's RSS until released: drop the slice just parsed (its
-        # strings are copies) so that memory does not grow with the file (issue #5: 10M rows).
-        _release(mm, src.start + job.begin, src.start + job.end)
         # The allocators keep freed pages for reuse; hand back what the pieces and earlier slices left.
         pool.release_unused()
         trim()
@@ -407,8 +427,9 @@ def _fast_tables(src: _Source, block_bytes: int) -> Iterator[tuple[pa.Table, int
         # engine.judge). Started after the delivery, the parse waited for those: x0.96 wall at 1M rows.
         pending: _SliceJob | None = None
         try:
-            for begin, pieces in _slices(data, block_bytes, quote_fits(src.delimiter)):
-                job = _SliceJob.start(workers, begin, pieces, read, join)
+            for begin, data, pieces in _slices(src, block_bytes, quote_fits(src.delimiter)):
+                parse_piece = functools.partial(read, pa.py_buffer(data))
+                job = _SliceJob.start(workers, begin, pieces, parse_piece, join)
                 if pending is not None:
                     yield from finish(pending)
                 pending = job
@@ -463,7 +484,7 @@ class _SliceJob:
         read: Callable[[tuple[int, int]], pa.Table],
         join: Callable[[list[pa.Table]], pa.Table | None],
     ) -> _SliceJob:
-        job = _SliceJob(begin, pieces[-1][1], len(pieces), join)
+        job = _SliceJob(begin, begin + pieces[-1][1], len(pieces), join)
         for i, piece in enumerate(pieces):
             workers.submit(job._parse, i, piece, read)
         return job
@@ -507,20 +528,23 @@ class _SliceJob:
 
 
 def _slices(
-    data: np.ndarray, block_bytes: int, fits: np.ndarray
-) -> Iterator[tuple[int, list[tuple[int, int]]]]:
-    """Slices of about ``block_bytes``, each as its start and its record-aligned pieces (start, end)."""
+    src: _Source, block_bytes: int, fits: np.ndarray
+) -> Iterator[tuple[int, np.ndarray, list[tuple[int, int]]]]:
+    """Slices of whole records of about ``block_bytes``, read from the file: each as its offset (from
+    ``src.start``), its bytes and its record-aligned pieces (start, end in those bytes)."""
     target = min(PIECE_BYTES, block_bytes)
-    begin = lo = 0
-    pieces: list[tuple[int, int]] = []
-    for hi in _slice_ends(data, target, fits):
-        pieces.append((lo, hi))
-        lo = hi
-        if hi - begin >= block_bytes:
-            yield begin, pieces
-            begin, pieces = hi, []
-    if pieces:
-        yield begin, pieces
+    total = src.end - src.start
+    pos, want = 0, block_bytes
+    while pos < total:
+        size = min(want, total - pos)
+        data = read_at(src.file, src.start + pos, size, src.name)
+        pieces = list(_piece_ends(data, target, fits, last=pos + size >= total))
+        if not pieces:
+            want *= 2  # a record longer than the buffer
+            continue
+        yield pos, data, pieces
+        pos += pieces[-1][1]
+        want = block_bytes
 
 
 def _heap_trimmer() -> Callable[[], object]:
@@ -572,17 +596,6 @@ def quotes_well_placed(
     return odd
 
 
-def _release(mm: mmap.mmap, start: int, end: int) -> None:
-    """Drop mapped pages already scanned from this process's RSS (they stay in the page cache): a
-    whole-file scan must not hold the file in memory (issue #5: 10M rows, 2.7 GB)."""
-    if not hasattr(mm, "madvise") or not hasattr(mmap, "MADV_DONTNEED"):
-        return
-    lo = start - start % mmap.PAGESIZE
-    hi = min(end - end % mmap.PAGESIZE, len(mm))
-    if hi > lo:
-        mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
-
-
 def record_end(src: _Source, records: int, chunk: int = 1 << 20) -> int | None:
     """The byte offset just after the first ``records`` records, for a file whose quotes are well placed.
 
@@ -591,15 +604,15 @@ def record_end(src: _Source, records: int, chunk: int = 1 << 20) -> int | None:
     if records <= 0:
         return src.start
     n = src.end - src.start
-    mm = mmap.mmap(src.file.fileno(), 0, access=mmap.ACCESS_READ)
-    data = np.frombuffer(mm, dtype=np.uint8, count=n, offset=src.start)
     odd = seen = 0
     for s in range(0, n, chunk):
-        ends, odd = _record_ends(data, s, min(s + chunk, n), odd)
+        hi = min(s + chunk, n)
+        # One byte more than the chunk where the data goes on: is a CR at its end followed by LF?
+        data = read_at(src.file, src.start + s, min(hi + 1, n) - s, src.name)
+        ends, odd = _record_ends(data, 0, hi - s, odd)
         if seen + len(ends) >= records:
             return src.start + s + int(ends[records - seen - 1])
         seen += len(ends)
-        _release(mm, src.start + s, src.start + s + chunk)
     return None
 
 
@@ -637,37 +650,36 @@ def _exact_batches(src: _Source, skip: int, batch_rows: int, start: int | None =
 
 def _csv_batches(src: _Source, block_bytes: int, batch_rows: int, fast: bool = True) -> Iterator[Batch]:
     """The fast path while the file is well formed, then the exact parser from where it stopped."""
-    delivered = 0
     try:
-        if src.end <= src.start:
-            return
-        if fast:
-            try:
-                for part, pos in _fast_tables(src, block_bytes):
-                    rows = np.arange(delivered + 2, delivered + 2 + part.num_rows, dtype=np.int64)
-                    yield Batch(part, rows, bytes_done=int(pos * src.scale))
-                    delivered += part.num_rows
-                return
-            except (pa.ArrowException, _MisplacedQuote):
-                # A misplaced quote, a ragged row, a cell larger than a block or a byte that is not UTF-8:
-                # the exact parser goes on from the end of the records delivered (found by a scan, not by
-                # parsing them: the quotes before it are well placed).
-                yield from _exact_batches(src, delivered, batch_rows, record_end(src, delivered))
-                return
-        yield from _exact_batches(src, 0, batch_rows)
+        if src.end > src.start:
+            if fast and fast_delimiter(src.delimiter):
+                yield from _fast_then_exact(src, block_bytes, batch_rows)
+            else:
+                yield from _exact_batches(src, 0, batch_rows)
+        # A file rewritten while it was read may have given records of two versions: say so, pack nothing.
+        check_unchanged(src.file, src.signature, src.name)
     finally:
         src.file.close()
 
 
-def _open_bytes(p: Path) -> IO[bytes]:
-    if p.is_dir():
-        raise InputError(f"{p} is a directory, not a CSV file")
+def _fast_then_exact(src: _Source, block_bytes: int, batch_rows: int) -> Iterator[Batch]:
+    delivered = 0
     try:
-        return open(p, "rb")
-    except FileNotFoundError:
-        raise InputError(f"file not found: {p}") from None
-    except OSError as e:
-        raise InputError(f"cannot read {p}: {e.strerror}") from None
+        for part, pos in _fast_tables(src, block_bytes):
+            rows = np.arange(delivered + 2, delivered + 2 + part.num_rows, dtype=np.int64)
+            yield Batch(part, rows, bytes_done=int(pos * src.scale))
+            delivered += part.num_rows
+    except (pa.ArrowException, _MisplacedQuote):
+        # A misplaced quote, a ragged row, a cell larger than a block or a byte that is not UTF-8: the
+        # exact parser goes on from the end of the records delivered (found by a scan, not by parsing
+        # them: the quotes before it are well placed).
+        yield from _exact_batches(src, delivered, batch_rows, record_end(src, delivered))
+
+
+def fast_delimiter(delimiter: str) -> bool:
+    """Whether pyarrow can split on ``delimiter`` (one ASCII byte other than NUL); others take the exact
+    parser, which splits on any character."""
+    return delimiter.isascii() and delimiter != "\0"
 
 
 def open_csv(
@@ -686,7 +698,8 @@ def open_csv(
     p = Path(path)
     name = str(p)
     delim_opt = delimiter_option(delimiter) if delimiter is not None else None
-    f = _open_bytes(p)
+    opened = open_input(p)
+    f = opened.file
     data: IO[bytes] = f
     try:
         size = os.fstat(f.fileno()).st_size
@@ -694,14 +707,24 @@ def open_csv(
             raise InputError(f"{name} is empty: a Bulk Write CSV needs a header row of field API names")
         head = f.read(SAMPLE_BYTES)
         if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+            if opened.spooled_sha256 is not None:
+                raise InputError(
+                    f"{name} is a workbook or ZIP file in a pipe: save it as a file and pass that"
+                )
             raise _Spreadsheet
-        enc = detect(head, len(head) == size, name, encoding)
+        enc = detect(head, len(head) == size, name, encoding, delim_opt)
+        if size <= enc.bom:
+            raise InputError(
+                f"{name} is empty (it holds only a byte-order mark): a Bulk Write CSV needs a header row "
+                "of field API names"
+            )
         data, start, data_size = f, enc.bom, size
         if not enc.is_utf8:
             # Parsed as UTF-8 from a temporary copy, which is deleted when it is closed.
             data = tempfile.TemporaryFile(prefix="csvprep-")  # noqa: SIM115 - closed by the batches
             f.seek(enc.bom)
             transcode(f, data, enc.name, name)
+            data.flush()  # the reads below are positioned reads of the file, past Python's buffer
             data_size, start = data.tell(), 0
             f.close()
         lines = csvparse.PhysicalLines(data, start, data_size, name)
@@ -715,17 +738,14 @@ def open_csv(
             how = "--delimiter" if delim_opt else "from Excel's sep= line"
             first = next(lines, "").rstrip("\r\n")
         delim = delim_opt or (directive.group(1) if directive else sniff_delimiter(first))
-        lines = csvparse.PhysicalLines(data, start, data_size, name)
-        lines.mark(1)
-        header = next(csv.reader(lines, delimiter=delim, strict=False), [])
-        if lines.eof:
-            raise InputError(f"{name}: a quote in the header row (row 1) is never closed")
+        header, body = csvparse.header(
+            data, start, data_size, delimiter=delim, name=name, line=2 if directive else 1
+        )
         if not header:
             raise InputError(
                 f"{name} has no header row (the first line is blank): a Bulk Write CSV starts "
                 "with a row of field API names"
             )
-        body = lines.pos
         end = _trimmed_end(data, body, data_size)
     except BaseException:
         f.close()
@@ -735,8 +755,11 @@ def open_csv(
     notes = [enc.note] if enc.note else []
     if delim != "," or directive:
         notes.append(f"delimiter: {_DELIMITER_NAMES.get(delim, repr(delim))} ({how})")
+    if opened.spooled_sha256 is not None:
+        notes.append("read from a pipe (copied to a temporary file first)")
     keys = unique_keys(header)
-    src = _Source(data, name, body, end, keys, delim, size / data_size if data_size else 1.0)
+    sig = opened.signature if data is f else None
+    src = _Source(data, name, body, end, keys, delim, size / data_size if data_size else 1.0, sig)
     if len(keys) > WIDE_COLUMNS:
         fast, batch_rows = False, max(1, min(batch_rows, WIDE_BATCH_CELLS // len(keys)))
     return Table(
@@ -747,6 +770,7 @@ def open_csv(
         size=size,
         notes=notes,
         name=name,
+        sha256=opened.spooled_sha256,
     )
 
 
@@ -786,8 +810,16 @@ def open_spreadsheet(
 ) -> Table:
     """Open a sheet of an Excel (or OpenDocument) workbook: cells as the text a person sees in them."""
     p = Path(path)
-    _open_bytes(p).close()
-    size = p.stat().st_size
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {p}") from None
+    except OSError as e:
+        raise InputError(f"cannot read {p}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        # A workbook is read by seeking in its ZIP: a pipe or device cannot be, and a FIFO would block.
+        raise InputError(f"{p} is not a regular file: save the workbook as a file and pass that")
+    size = st.st_size
     if size == 0:
         raise InputError(f"{p} is empty")
     sh = xlsx.open_sheet(p, sheet)

@@ -7,7 +7,7 @@ own columns follow unchanged, but for a quote put before each cell a spreadsheet
 (:mod:`csvprep.origin`): in a file that is itself a rejects file, the row in the first file. The engine
 ignores these columns (:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it
 again as it is. They come first so that a malformed row (more or fewer fields than the header) is written
-with its raw fields and the columns stay aligned.
+with its raw fields and the columns stay aligned; a row with a broken quote is its line as read, in one cell.
 
 Well-formed rows are written by ``pyarrow.csv.write_csv`` straight from the batch's Arrow columns (RFC 4180,
 quoted where needed, as the batches are); the rare malformed row by the ``csv`` module, in row order.
@@ -93,9 +93,13 @@ class Rejects:
                 self.fh.write(buf.getvalue())
             else:
                 for i in range(a, b):
-                    fields = malformed[int(rows[i])].fields
-                    cells = [neutralise_text(f) for j, f in enumerate(fields) if j not in self.reserved]
-                    first_row, first_file = self.origins.of_fields(fields, int(rows[i]))
+                    m = malformed[int(rows[i])]
+                    cells = [neutralise_text(f) for j, f in enumerate(m.fields) if j not in self.reserved]
+                    if m.raw is not None and not self.reserved:
+                        # The line as read, in one cell: its fields are only the parser's guess, and the
+                        # line written bare could open a quote that swallows the rows after it.
+                        cells = [neutralise_text(m.raw)]
+                    first_row, first_file = self.origins.of_fields(m.fields, int(rows[i]))
                     self.fh.write(csv_line([first_row, why[i].as_py(), first_file, *cells]))
         self.rows += len(rows)
 

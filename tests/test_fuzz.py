@@ -45,7 +45,8 @@ def records(path: Path) -> dict[int, list[str]] | None:
             out.update(
                 {int(r): list(c) for r, c in zip(b.frame.index, b.frame.itertuples(index=False), strict=True)}
             )
-            out.update({m.row: list(m.fields) for m in b.malformed})
+            # rejects.csv holds a broken-quote row as its line, in one cell (its fields are a guess).
+            out.update({m.row: [m.raw] if m.raw is not None else list(m.fields) for m in b.malformed})
         return out
     except CsvprepError:
         return None

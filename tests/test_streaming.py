@@ -73,10 +73,10 @@ def test_pieces_parsed_apart_give_the_same_report(
     cut: list[int] = []
     slices = reader._slices
 
-    def counted(*args: object) -> Iterator[tuple[int, list[tuple[int, int]]]]:
-        for begin, pieces in slices(*args):  # type: ignore[arg-type]
+    def counted(*args: object) -> Iterator[tuple[int, object, list[tuple[int, int]]]]:
+        for begin, data, pieces in slices(*args):  # type: ignore[arg-type]
             cut.append(len(pieces))
-            yield begin, pieces
+            yield begin, data, pieces
 
     whole = _check(path, 64 << 20)
     monkeypatch.setattr(reader, "PIECE_BYTES", 211)

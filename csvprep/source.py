@@ -1,0 +1,123 @@
+"""Where a CSV's bytes come from, and reads that notice when they change.
+
+A regular file is read in place. A pipe (``csvprep check <(...)``, ``/dev/stdin``, a named FIFO) can be
+read only once, front to back, while csvprep seeks: it is copied into a temporary file first. A named
+FIFO is opened without waiting for a writer, so a FIFO that nothing writes to is an error, not a hang.
+Devices and sockets are refused. Reads are positioned reads into buffers (never a memory map: a mapped
+page of a file truncated meanwhile kills the process with SIGBUS); a read that comes back short, or a
+file whose size or modification time moved while it was read, is :func:`changed`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+
+from csvprep.errors import InputError
+
+SPOOL_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """An input opened for reading."""
+
+    file: IO[bytes]
+    signature: tuple[int, int] | None = None
+    """A regular file's (size, mtime_ns) when opened, to notice a change while it is read."""
+    spooled_sha256: str | None = None
+    """The sha256 of a pipe's bytes (the pipe itself cannot be read again)."""
+
+
+def changed(name: str) -> InputError:
+    """The error for an input that changed (was truncated, rewritten or grew) while csvprep read it."""
+    return InputError(
+        f"{name}: the input changed while it was read (another program wrote or truncated it); "
+        "run again once the file is complete"
+    )
+
+
+def signature(f: IO[bytes]) -> tuple[int, int]:
+    st = os.fstat(f.fileno())
+    return st.st_size, st.st_mtime_ns
+
+
+def check_unchanged(f: IO[bytes], sig: tuple[int, int] | None, name: str) -> None:
+    """InputError when the file's size or modification time moved since it was opened."""
+    if sig is not None and signature(f) != sig:
+        raise changed(name)
+
+
+def read_at(f: IO[bytes], pos: int, size: int, name: str) -> np.ndarray:
+    """``size`` bytes of ``f`` from ``pos`` (a read-only array); InputError when the file is now shorter."""
+    parts = []
+    left = size
+    while left:
+        # pread: no shared file position, and one copy from the page cache. A regular file gives all
+        # that is asked (up to 2 GiB a call) unless it ends first.
+        part = os.pread(f.fileno(), left, pos)
+        if not part:
+            raise changed(name)
+        parts.append(part)
+        pos += len(part)
+        left -= len(part)
+    return np.frombuffer(parts[0] if len(parts) == 1 else b"".join(parts), dtype=np.uint8)
+
+
+def open_input(p: Path) -> Opened:
+    """Open ``p`` for reading: a regular file as it is, a pipe copied to a temporary file."""
+    name = str(p)
+    try:
+        mode = os.stat(p).st_mode
+    except FileNotFoundError:
+        raise InputError(f"file not found: {p}") from None
+    except OSError as e:
+        raise InputError(f"cannot read {p}: {e.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise InputError(f"{p} is a directory, not a CSV file")
+    if stat.S_ISFIFO(mode):
+        return _spool(p)
+    if not stat.S_ISREG(mode):
+        raise InputError(f"{p} is a device or socket, not a file: pass a CSV file (or pipe one in)")
+    try:
+        f = open(p, "rb")  # noqa: SIM115 - the caller closes it
+    except OSError as e:
+        raise InputError(f"cannot read {name}: {e.strerror}") from None
+    return Opened(f, signature(f))
+
+
+def _spool(p: Path) -> Opened:
+    """A pipe's bytes in a temporary file (deleted when closed), and their sha256."""
+    try:
+        # O_NONBLOCK: opening a FIFO that no program writes to would otherwise wait forever.
+        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as e:
+        raise InputError(f"cannot read {p}: {e.strerror}") from None
+    digest = hashlib.sha256()
+    spool = tempfile.TemporaryFile(prefix="csvprep-pipe-")  # noqa: SIM115 - returned to the caller
+    try:
+        with open(fd, "rb", buffering=0, closefd=True) as pipe:
+            os.set_blocking(fd, True)  # now wait for the data of a writer that is there (EOF when none is)
+            while chunk := pipe.read(SPOOL_CHUNK):
+                digest.update(chunk)
+                spool.write(chunk)
+        if not spool.tell():
+            raise InputError(
+                f"{p} is a pipe that gave no data (empty, or no program writes to it): pass a CSV file, "
+                "or start the program that writes the pipe first"
+            )
+        spool.seek(0)
+    except OSError as e:
+        spool.close()
+        raise InputError(f"cannot read {p}: {e.strerror}") from None
+    except BaseException:
+        spool.close()
+        raise
+    return Opened(spool, None, digest.hexdigest())
