@@ -30,7 +30,7 @@ DEFAULT_LENGTH = {
     "email": 100,
     "phone": 30,
     "website": 255,
-    "picklist": 255,
+    "picklist": 255,  # csvprep's own reading, as for multi-select: no Zoho page states these two
     "multiselectpicklist": 2000,
     "integer": 9,
     "bigint": 18,
