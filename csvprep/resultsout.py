@@ -35,6 +35,7 @@ OUTPUTS = (IDS, FAILED, SUMMARY)
 KIND = "results"
 WHY_UNPROCESSED = "Zoho did not process the row (the job stopped before it): send it again"
 WHY_SKIPPED = "Zoho skipped the row and named no reason"
+WHY_OTHER = "Zoho's STATUS for the row is '{status}', which its docs do not list (nor a reason)"
 
 
 class Outcome(NamedTuple):
@@ -82,7 +83,8 @@ def reasons(errors: Sequence[tuple[str, str | None]], status: str) -> str:
         f"{code} ({col}): {explain(code, col)}" if col else f"{code}: {explain(code)}" for code, col in errors
     ]
     if not parts:
-        parts = [WHY_UNPROCESSED if status == "unprocessed" else WHY_SKIPPED]
+        why = {"unprocessed": WHY_UNPROCESSED, "skipped": WHY_SKIPPED}
+        parts = [why.get(status) or WHY_OTHER.format(status=status)]
     return " | ".join(dict.fromkeys(parts))
 
 

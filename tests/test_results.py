@@ -403,3 +403,15 @@ def test_the_readme_section_runs_as_shown(tmp_path: Path, monkeypatch: pytest.Mo
     assert run.returncode == 1 and run.stdout.strip() == shown.replace("/", os.sep)
     exec(compile(snippet, "README.md", "exec"), {})  # the Python call, as shown (it replaces the output)
     assert json.loads(Path("batches/results/summary.json").read_text())["totals"]["added"] == 4
+
+
+def test_status_case_and_an_undocumented_status(tmp_path: Path) -> None:
+    src = contacts_input(tmp_path, 3)
+    csvprep.pack(src, tmp_path / "b", module="Contacts")
+    recs = packed_records(tmp_path / "b", "Contacts_0001.zip")
+    text = result_text(recs, lambda rec: ("Added", "") if rec[0] != "Name1" else ("Failed", ""))
+    found = csvprep.results(tmp_path / "b", write_result_zip(tmp_path / "r.zip", text))
+    assert found.by_status == {"rejected by csvprep": 0, "added": 2, "failed": 1}
+    assert (found.totals.added, found.totals.failed, found.exit_code) == (2, 1, 1)
+    _, failed = read_csv(found.paths.failed)
+    assert [(r[0], r[3]) for r in failed] == [("3", "failed")] and "'failed'" in failed[0][1]
