@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 
 from csvprep.errors import InputError, UsageError
+from csvprep.formula import neutralise
 from csvprep.origin import expand, expand_runs
 from csvprep.resultfiles import SUCCESS, ResultRow, read_results
 from csvprep.resultmatch import PackedZips, PackFile, assign, match_rows
@@ -160,11 +161,14 @@ def _key_columns(manifest: dict[str, Any], files: Sequence[PackFile]) -> list[st
 
 
 def _failed_values(tables: Sequence[pa.Table], at: pa.Array, columns: Sequence[str]) -> list[pa.Array]:
-    """The failed rows' values in ``columns``, gathered from the batch's column sets."""
+    """The failed rows' values in ``columns``, gathered from the batch's column sets, each formula quoted
+    as rejects.csv quotes it (:mod:`csvprep.formula`), so failed.csv packs back to the same values."""
     out = []
     for c in columns:
         have = next((t for t in tables if c in t.column_names), None)
-        out.append(have.column(c).take(at) if have is not None else pa.nulls(len(at), pa.string()))
+        out.append(
+            neutralise(have.column(c).take(at)) if have is not None else pa.nulls(len(at), pa.string())
+        )
     return out
 
 
@@ -210,7 +214,7 @@ def _batch(
         [
             pa.array(origin_rows, pa.int64()),
             pa.array(origin_files, pa.string()),
-            *key_table.columns,
+            *(neutralise(c) for c in key_table.columns),  # a quote before each formula, as in rejects.csv
             pa.array(statuses, pa.string()),
             pa.array([c[1] for c in combined], pa.string()),
         ]

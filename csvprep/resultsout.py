@@ -3,7 +3,9 @@
 ``failed.csv`` is shaped like ``rejects.csv`` so that it can be fixed and packed again as it is:
 ``_csvprep_row`` and ``_csvprep_source`` (the row's origin), ``_csvprep_errors`` (each Zoho code with its
 column and an explanation, :mod:`csvprep.zoho_codes`), ``_csvprep_status`` (skipped or unprocessed), then
-the row's values as packed. The engine ignores the ``_csvprep_*`` columns.
+the row's values as packed, with a quote before each cell a spreadsheet would run as a formula, as in
+rejects.csv (:mod:`csvprep.formula`). The engine ignores the ``_csvprep_*`` columns and takes those quotes
+off again.
 
 Everything is written into a temporary directory beside the output directory and renamed into place at the
 end. A non-empty output directory is refused unless it is an earlier results output (its

@@ -415,3 +415,24 @@ def test_status_case_and_an_undocumented_status(tmp_path: Path) -> None:
     assert (found.totals.added, found.totals.failed, found.exit_code) == (2, 1, 1)
     _, failed = read_csv(found.paths.failed)
     assert [(r[0], r[3]) for r in failed] == [("3", "failed")] and "'failed'" in failed[0][1]
+
+
+def test_failed_csv_quotes_formulas_and_packs_back_to_the_same_values(tmp_path: Path) -> None:
+    hostile = '=HYPERLINK("http://x.example","y")'
+    header = ["Last_Name", "First_Name", "Email", "Description"]
+    src = write_csv(
+        tmp_path / "in.csv", header, [[hostile, "a", "a@x.co", "@SUM(1)"], ["B", "b", "b@x.co", ""]]
+    )
+    packed = csvprep.pack(src, tmp_path / "b", module="Contacts")
+    assert packed.totals.rows_packed == 2  # formula-like text is a warning: Zoho takes it as text
+    text = result_text(
+        packed_records(tmp_path / "b", "Contacts_0001.zip"), lambda rec: ("skipped", "CANNOT_PROCESS")
+    )
+    found = csvprep.results(tmp_path / "b", write_result_zip(tmp_path / "r.zip", text))
+    _, failed = read_csv(found.paths.failed)
+    assert failed[0][4:] == ["'" + hostile, "a", "a@x.co", "'@SUM(1)"]
+    _, ids = read_csv(found.paths.ids)
+    assert ids[0][2] == "'" + hostile
+    assert csvprep.pack(found.paths.failed, tmp_path / "b2", module="Contacts").totals.rows_packed == 2
+    records = packed_records(tmp_path / "b2", "Contacts_0001.zip")
+    assert records[1:] == [[hostile, "a", "a@x.co", "@SUM(1)"], ["B", "b", "b@x.co", ""]]
