@@ -23,6 +23,8 @@ import numpy as np
 from csvprep.errors import InputError
 
 SPOOL_CHUNK = 1 << 20
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+"""POSIX only; Windows has no FIFOs to open."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +62,22 @@ def read_at(f: IO[bytes], pos: int, size: int, name: str) -> np.ndarray:
     parts = []
     left = size
     while left:
-        # pread: no shared file position, and one copy from the page cache. A regular file gives all
-        # that is asked (up to 2 GiB a call) unless it ends first.
-        part = os.pread(f.fileno(), left, pos)
+        # A regular file gives all that is asked (up to 2 GiB a call) unless it ends first.
+        part = _pread(f, left, pos)
         if not part:
             raise changed(name)
         parts.append(part)
         pos += len(part)
         left -= len(part)
     return np.frombuffer(parts[0] if len(parts) == 1 else b"".join(parts), dtype=np.uint8)
+
+
+def _pread(f: IO[bytes], size: int, pos: int) -> bytes:
+    """Up to ``size`` bytes at ``pos``: one copy from the page cache, no shared file position."""
+    if hasattr(os, "pread"):
+        return os.pread(f.fileno(), size, pos)
+    f.seek(pos)  # Windows has no pread; the reader's thread is the only one reading this file
+    return f.read(size)
 
 
 def open_input(p: Path) -> Opened:
@@ -97,14 +106,15 @@ def _spool(p: Path) -> Opened:
     """A pipe's bytes in a temporary file (deleted when closed), and their sha256."""
     try:
         # O_NONBLOCK: opening a FIFO that no program writes to would otherwise wait forever.
-        fd = os.open(p, os.O_RDONLY | os.O_NONBLOCK)
+        fd = os.open(p, os.O_RDONLY | _NONBLOCK)
     except OSError as e:
         raise InputError(f"cannot read {p}: {e.strerror}") from None
     digest = hashlib.sha256()
     spool = tempfile.TemporaryFile(prefix="csvprep-pipe-")  # noqa: SIM115 - returned to the caller
     try:
         with open(fd, "rb", buffering=0, closefd=True) as pipe:
-            os.set_blocking(fd, True)  # now wait for the data of a writer that is there (EOF when none is)
+            if _NONBLOCK:
+                os.set_blocking(fd, True)  # now wait for the data of a writer that is there (EOF if none)
             while chunk := pipe.read(SPOOL_CHUNK):
                 digest.update(chunk)
                 spool.write(chunk)

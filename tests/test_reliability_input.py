@@ -345,3 +345,13 @@ def test_any_single_character_delimiter(
     with zipfile.ZipFile(next(out.glob("*.zip"))) as z:
         body = z.read(z.namelist()[0]).decode()
     assert list(csv.reader(body.splitlines()))[1:] == PLAIN
+
+
+def test_reading_without_pread_gives_the_same_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows has no os.pread: the reader seeks and reads instead."""
+    p = tmp_path / "in.csv"
+    p.write_bytes(text(ROWS * 500).encode())
+    want = [r for b in csvprep.reader.open_csv(p, block_bytes=4 << 10).batches for r in b.table.to_pylist()]
+    monkeypatch.delattr(os, "pread")
+    got = [r for b in csvprep.reader.open_csv(p, block_bytes=4 << 10).batches for r in b.table.to_pylist()]
+    assert got == want and len(got) == 1500
