@@ -352,7 +352,7 @@ def pack(
     "--out",
     "out_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Directory for ids.csv, failed.csv and summary.json (default: PACK_DIR/results).",
+    help="Directory for ids.csv, failed.csv and summary.json (default: PACK_DIR-results beside PACK_DIR).",
 )
 @click.pass_context
 def results(ctx: click.Context, pack_dir: Path, result_files: tuple[Path, ...], out_dir: Path | None) -> None:

@@ -35,7 +35,9 @@ from csvprep.zoho_codes import explain
 __all__ = ["Outcome", "ResultPaths", "ResultTotals", "Results", "results"]
 
 MANIFEST = "manifest.json"
-OUT = "results"
+OUT_SUFFIX = "-results"
+"""The default output directory is the pack directory's name with this, beside it (the pack output stays
+as pack wrote it, so pack --force can replace it)."""
 NO_RESULT = "no result"
 SHOW = 10
 """Lines of errors and unmatched rows the terminal summary shows (summary.json has them all)."""
@@ -255,6 +257,12 @@ def _totals(manifest: dict[str, Any], outcomes: Sequence[Outcome]) -> tuple[Resu
     return totals, {"rejected by csvprep": totals.rejected, **dict(sorted(by_status.items()))}
 
 
+def _default_out(pack: Path) -> Path:
+    """``batches`` → ``batches-results``, beside it."""
+    named = pack if pack.name else pack.resolve()
+    return named.with_name(named.name + OUT_SUFFIX) if named.name else named / OUT_SUFFIX.lstrip("-")
+
+
 def results(
     pack_dir: str | os.PathLike[str],
     sources: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
@@ -264,12 +272,12 @@ def results(
     """Match Zoho's result files (ZIPs, CSVs, or folders of them) to the rows ``pack`` wrote to ``pack_dir``.
 
     Writes ``ids.csv``, ``failed.csv`` and ``summary.json`` into ``out_dir`` (default
-    ``<pack_dir>/results``), replacing only an earlier results output. Raises
+    ``<pack_dir>-results`` beside ``pack_dir``), replacing only an earlier results output. Raises
     :class:`csvprep.CsvprepError` (and writes nothing) when it cannot run.
     """
     pack = Path(pack_dir)
     manifest = _load_manifest(pack)
-    out = Path(out_dir) if out_dir is not None else pack / OUT
+    out = Path(out_dir) if out_dir is not None else _default_out(pack)
     prepare(out)
     read = read_results([sources] if isinstance(sources, (str, os.PathLike)) else sources, skip=out)
     files = _pack_files(manifest)

@@ -182,7 +182,7 @@ def test_skipped_unprocessed_and_missing_results(tmp_path: Path) -> None:
     assert (t.rows_in, t.rejected, t.added, t.updated, t.failed, t.no_result) == (11, 1, 4, 0, 4, 2)
     assert t.rejected + t.added + t.updated + t.failed + t.no_result == t.rows_in
     assert found.missing == ["Contacts_0003.zip"]
-    assert found.paths.out_dir == tmp_path / "b" / "results"
+    assert found.paths.out_dir == tmp_path / "b-results"
 
     header, failed = read_csv(found.paths.failed)
     assert header == [
@@ -373,11 +373,13 @@ def test_output_is_never_written_over_a_users_files(tmp_path: Path) -> None:
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
     assert main(["results", str(tmp_path / "b"), str(res)]) == 0
     assert main(["results", str(tmp_path / "b"), str(res)]) == 0  # an earlier results output is replaced
-    assert sorted(p.name for p in (tmp_path / "b" / "results").iterdir()) == [
+    assert sorted(p.name for p in (tmp_path / "b-results").iterdir()) == [
         "failed.csv",
         "ids.csv",
         "summary.json",
     ]
+    # the pack output is left as pack wrote it, so pack can still replace it
+    assert csvprep.pack(src, tmp_path / "b", module="Contacts", force=True).exit_code == 0
     assert main(["results", str(tmp_path / "b"), str(src)]) == 2  # not a result file
     assert main(["results", str(tmp_path), str(res)]) == 2  # not a pack directory
 
@@ -402,7 +404,7 @@ def test_the_readme_section_runs_as_shown(tmp_path: Path, monkeypatch: pytest.Mo
     )
     assert run.returncode == 1 and run.stdout.strip() == shown.replace("/", os.sep)
     exec(compile(snippet, "README.md", "exec"), {})  # the Python call, as shown (it replaces the output)
-    assert json.loads(Path("batches/results/summary.json").read_text())["totals"]["added"] == 4
+    assert json.loads(Path("batches-results/summary.json").read_text())["totals"]["added"] == 4
 
 
 def test_status_case_and_an_undocumented_status(tmp_path: Path) -> None:
