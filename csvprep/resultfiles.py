@@ -4,7 +4,7 @@ A result CSV holds the first three mapped columns of the uploaded CSV, then STAT
 unprocessed), RECORD_ID and ERRORS (``<code>-<column>[,<column>]``, several joined by ``:``, e.g.
 ``MANDATORY_NOT_FOUND-Company,Last_Name:DUPLICATE_DATA-Email``). The ZIP's CSV is named
 ``<module>-<file name>``:
-https://www.zoho.com/crm/developer/docs/api/v7/bulk-write/download-result.html
+https://www.zoho.com/crm/developer/docs/api/bulk-write/download-result.html
 """
 
 from __future__ import annotations

@@ -2,10 +2,10 @@
 
 Row codes appear in a job's result CSV, in its ERRORS column (``<code>-<column>[,<column>]``, several joined
 by ``:``), and are the eight the download-result page lists:
-https://www.zoho.com/crm/developer/docs/api/v7/bulk-write/download-result.html
+https://www.zoho.com/crm/developer/docs/api/bulk-write/download-result.html
 Request codes answer the upload or the create-job call; they are the ``API_Exception`` codes of Zoho's
-OpenAPI spec for Bulk Write (https://github.com/zoho/crm-oas/blob/main/v8.0/bulk_write.json) and the
-errors of the create-job page (https://www.zoho.com/crm/developer/docs/api/v7/bulk-write/create-job.html).
+OpenAPI spec for Bulk Write (https://github.com/zoho/crm-oas, ``v8.0/bulk_write.json``) and the
+errors of the create-job page (https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html).
 
 The docs name the codes without saying what each means for a row; the explanations are csvprep's reading
 of the names and of the pages that use them. :mod:`csvprep.results` explains the codes of a result file
@@ -17,8 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-DOWNLOAD_RESULT_URL = "https://www.zoho.com/crm/developer/docs/api/v7/bulk-write/download-result.html"
-OAS_URL = "https://github.com/zoho/crm-oas/blob/main/v8.0/bulk_write.json"
+DOWNLOAD_RESULT_URL = "https://www.zoho.com/crm/developer/docs/api/bulk-write/download-result.html"
+OAS_URL = "https://github.com/zoho/crm-oas"
+"""Zoho's OpenAPI description; the Bulk Write codes are in ``v8.0/bulk_write.json``."""
 NONE = "-"
 """What an issue code names when it prevents no Zoho error (a warning Zoho would accept)."""
 
@@ -34,6 +35,11 @@ class ZohoCode:
     """``row``: a record in the result CSV; ``request``: the upload or create-job call failed."""
     explanation: str
     """Plain words; ``{column}`` is the column the result names (absent when it names none)."""
+
+    @property
+    def source(self) -> str:
+        """The public page that lists the code."""
+        return DOWNLOAD_RESULT_URL if self.level == "row" else OAS_URL
 
     def explain(self, column: str | None) -> str:
         """The explanation for one column of one row (or for the row when no column is named)."""

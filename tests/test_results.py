@@ -46,6 +46,7 @@ def test_every_zoho_code_an_issue_prevents_is_explained() -> None:
     documented |= {"BLOCKED_RECORD", "CANNOT_PROCESS", "LIMIT_EXCEEDED", "RESOURCE_NOT_FOUND"}
     assert set(zoho_codes.ROW_CODES) == documented
     for code in zoho_codes.ZOHO_CODES.values():
+        assert code.source.startswith("https://")
         assert "'Email'" in code.explain("Email") or "{column}" not in code.explanation
 
 
