@@ -103,7 +103,16 @@ def _load_manifest(pack_dir: Path) -> dict[str, Any]:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
         raise InputError(f"cannot read {path}: {e}") from None
-    if not isinstance(manifest, dict) or manifest.get("csvprep") != "pack" or "batches" not in manifest:
+    totals = manifest.get("totals") if isinstance(manifest, dict) else None
+    counted = isinstance(totals, dict) and all(
+        isinstance(totals.get(k), int) for k in ("rows_in", "rows_rejected")
+    )
+    if (
+        not isinstance(manifest, dict)
+        or manifest.get("csvprep") != "pack"
+        or "batches" not in manifest
+        or not counted
+    ):
         raise InputError(f"{path} is not the manifest of a csvprep pack run")
     return manifest
 
@@ -142,12 +151,22 @@ def _combine(parts: Sequence[ResultRow | None]) -> tuple[str, str, Errors]:
 
 def _origins(manifest: dict[str, Any], batch: dict[str, Any]) -> tuple[list[int], list[str]]:
     """Each packed row's origin (row, file) in batch order."""
-    origin = batch.get("origin")
-    if origin:
-        files = origin["files"]
-        return expand(origin["rows"]).tolist(), [files[i] for i in expand_runs(origin["file_runs"]).tolist()]
-    rows = expand(batch["source_rows"]).tolist()
-    return rows, [str(manifest.get("input", {}).get("name") or "")] * len(rows)
+    try:
+        origin = batch.get("origin")
+        if origin:
+            files = origin["files"]
+            rows = expand(origin["rows"]).tolist()
+            names = [str(files[i]) for i in expand_runs(origin["file_runs"]).tolist()]
+        else:
+            rows = expand(batch["source_rows"]).tolist()
+            names = [str((manifest.get("input") or {}).get("name") or "")] * len(rows)
+        if not len(rows) == len(names) == int(batch["rows"]):
+            raise ValueError(f"batch {batch.get('batch')} lists {len(rows)} rows, not {batch['rows']}")
+    except (KeyError, IndexError, TypeError, ValueError) as e:
+        raise InputError(
+            f"{MANIFEST} does not describe the batches as csvprep pack writes them ({e})"
+        ) from None
+    return rows, names
 
 
 def _key_columns(manifest: dict[str, Any], files: Sequence[PackFile]) -> list[str]:
@@ -248,7 +267,7 @@ class _Found:
 
 def _totals(manifest: dict[str, Any], outcomes: Sequence[Outcome]) -> tuple[ResultTotals, dict[str, int]]:
     by_status = Counter(o.status for o in outcomes)
-    t = manifest["totals"]
+    t = manifest["totals"]  # checked by _load_manifest
     added, updated, no_result = by_status["added"], by_status["updated"], by_status[NO_RESULT]
     failed = len(outcomes) - added - updated - no_result
     totals = ResultTotals(int(t["rows_in"]), int(t["rows_rejected"]), added, updated, failed, no_result)

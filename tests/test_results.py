@@ -383,6 +383,10 @@ def test_output_is_never_written_over_a_users_files(tmp_path: Path) -> None:
     assert csvprep.pack(src, tmp_path / "b", module="Contacts", force=True).exit_code == 0
     assert main(["results", str(tmp_path / "b"), str(src)]) == 2  # not a result file
     assert main(["results", str(tmp_path), str(res)]) == 2  # not a pack directory
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    manifest["batches"][0]["source_rows"] = [[2, 2]]  # one row fewer than the batch holds
+    (tmp_path / "b" / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["results", str(tmp_path / "b"), str(res)]) == 2  # a manifest that does not add up
 
 
 def test_the_readme_section_runs_as_shown(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
