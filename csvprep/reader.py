@@ -165,6 +165,13 @@ def sniff_delimiter(line: str) -> str:
     return best
 
 
+def _sep_hint(head: bytes) -> str | None:
+    """The one-byte delimiter an Excel ``sep=`` first line names, for the binary sniff: a file that says
+    its delimiter is ASCII's record separator (or NUL) is made of them, and is not binary for that."""
+    m = re.match(rb"(?:\xef\xbb\xbf)?sep=([^\r\n\"])\r?\n", head)
+    return m.group(1).decode("ascii") if m and m.group(1).isascii() else None
+
+
 def delimiter_option(value: str) -> str:
     """``--delimiter``: any one character but a quote or a line break (ASCII's unit and record separators
     too); ``tab`` or ``\\t`` for a tab."""
@@ -712,7 +719,7 @@ def open_csv(
                     f"{name} is a workbook or ZIP file in a pipe: save it as a file and pass that"
                 )
             raise _Spreadsheet
-        enc = detect(head, len(head) == size, name, encoding, delim_opt)
+        enc = detect(head, len(head) == size, name, encoding, delim_opt or _sep_hint(head))
         if size <= enc.bom:
             raise InputError(
                 f"{name} is empty (it holds only a byte-order mark): a Bulk Write CSV needs a header row "
