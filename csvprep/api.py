@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any, Union
 
 from csvprep.arguments import check_arguments
 from csvprep.engine import Job, Operation, Validator, judge, plan
+from csvprep.jobspec import column_sets
 from csvprep.reader import Table, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
+from csvprep.rowsize import RowSizer
 from csvprep.schema import ModuleSchema, resolve_schema
 
 if TYPE_CHECKING:
@@ -86,8 +88,12 @@ def check_table(
     p = plan(table.header, job)
     builder = ReportBuilder(keep=keep, sinks=sinks)
     builder.add_file_issues(p.file_issues)
+    # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (csvprep.rowsize).
+    sizer = None if p.blocked else RowSizer(p, column_sets(p))
     rows = 0
     for judged in judge(table, Validator(p)):
+        if sizer is not None:
+            judged = sizer.judge(judged)
         rows += judged.batch.records
         builder.add(judged.issues)
         if progress is not None:

@@ -38,6 +38,8 @@ from csvprep.errors import UsageError
 from csvprep.jobspec import ColumnSet, job_request
 from csvprep.zipstream import Attempt, Budget, ZipStream
 
+ZOHO_MAX_BYTES = 25 * 1024 * 1024
+"""Zoho's limit on an uploaded ZIP and on the CSV inside it (25 MB)."""
 CHUNK_ROWS = 4096
 CHUNK_BYTES = 8 << 20
 DEFLATE_BUDGET = 48 << 20
@@ -140,6 +142,12 @@ def _row_bytes(table: pa.Table) -> np.ndarray:
     return total
 
 
+def entry_names(module: str, number: int, sets: int) -> list[str]:
+    """The file stems of batch ``number``: ``Module_0001``, or ``Module_0001_cols1``... for several sets."""
+    stem = f"{re.sub(r'[^A-Za-z0-9_.-]', '_', module) or 'Module'}_{number:04d}"
+    return [stem] if sets == 1 else [f"{stem}_cols{i + 1}" for i in range(sets)]
+
+
 class _OpenBatch:
     def __init__(self, number: int, streams: list[ZipStream]) -> None:
         self.number = number
@@ -183,7 +191,6 @@ class Batcher:
         self.out, self.plan, self.sets = out, plan, tuple(sets)
         self.max_rows, self.limit, self.level = max_rows, max_zip_bytes, level
         self.csv_limit = max_csv_bytes
-        self.stem = re.sub(r"[^A-Za-z0-9_.-]", "_", plan.job.schema.module) or "Module"
         self.pending: list[tuple[pa.Table, np.ndarray, np.ndarray]] = []
         self.open: _OpenBatch | None = None
         self.closing: list[_Closing] = []
@@ -283,8 +290,7 @@ class Batcher:
                 self._close()
 
     def _names(self, number: int) -> list[str]:
-        stem = f"{self.stem}_{number:04d}"
-        return [stem] if len(self.sets) == 1 else [f"{stem}_cols{i + 1}" for i in range(len(self.sets))]
+        return entry_names(self.plan.job.schema.module, number, len(self.sets))
 
     def _open_batch(self) -> None:
         number = len(self.closing) + 1

@@ -343,6 +343,14 @@ _ALL: tuple[Code, ...] = (
         "-",
     ),
     Code(
+        "row-too-large",
+        "Row too large for any batch",
+        E,
+        "this row alone with the header is over {limit}: no Bulk Write job can take it; shorten its "
+        "values (or write it with the Records API)",
+        "FILE_TOO_LARGE",
+    ),
+    Code(
         "field-count",
         "Wrong number of fields",
         E,

@@ -46,6 +46,7 @@ from csvprep.outfile import describe_os_error, is_write_error
 from csvprep.reader import Table, open_table
 from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
+from csvprep.rowsize import RowSizer
 from csvprep.schema import ModuleSchema, shipped_modules
 from csvprep.zipstream import MAX_32, sha256_file
 
@@ -200,14 +201,21 @@ def pack(
         rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_errors, origins)
         keys = [c.key for c in p.mapped]
         rows_in = 0
+        sizer = RowSizer(p, sets, max_zip_bytes, max_csv_bytes, compression)
         for judged in judge(table, Validator(p)):
             rows_in += judged.batch.records
+            if not p.blocked:
+                good, good_rows = _good_table(judged, keys)
+                # A row no batch can hold becomes a row error here, before the batcher sees it.
+                sized = sizer.judge(judged, good)
+                if sized is not judged:
+                    judged = sized
+                    good, good_rows = _good_table(judged, keys)
             builder.add(judged.issues)
             bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)
             if p.blocked:
                 bad = np.union1d(bad, judged.batch.rows)
             else:
-                good, good_rows = _good_table(judged, keys)
                 batcher.add(good, good_rows)
                 if origins.carried:
                     origins.add_packed(_good_table(judged, judged.batch.table.column_names)[0], good_rows)

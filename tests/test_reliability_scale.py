@@ -7,6 +7,7 @@ Complexity is tested by counting work (calls, tasks), never by timing.
 from __future__ import annotations
 
 import concurrent.futures
+import csv
 import difflib
 import json
 from collections import Counter
@@ -19,6 +20,7 @@ import pytest
 import csvprep
 from csvprep import engine, reader
 from csvprep.cli import main
+from csvprep.pack import iter_zip_rows as _zip_rows
 from csvprep.report import Issue, ReportBuilder
 
 # --- 16: many columns ---------------------------------------------------------------------------------
@@ -283,3 +285,95 @@ def test_dataframe_lone_surrogate_is_refused_with_its_row() -> None:
     df = pd.DataFrame({"Last_Name": ["Smith", "Ren\udce9"]}, dtype=object)
     with pytest.raises(csvprep.CsvprepError, match=r"'Last_Name' row 3 holds '\\udce9'"):
         csvprep.check(df, module="Contacts")
+
+
+# --- 18: a row no batch can hold ----------------------------------------------------------------------
+
+NOTES_FIELDS = [
+    {
+        "api_name": "Last_Name",
+        "data_type": "text",
+        "length": 80,
+        "system_mandatory": True,
+        "operation_type": {"api_create": True, "api_update": True},
+    },
+    {
+        "api_name": "Notes",
+        "data_type": "textarea",
+        "length": 100_000,
+        "operation_type": {"api_create": True, "api_update": True},
+    },
+]
+
+
+def _notes_file(tmp_path: Path, big_row: int, rows: int = 6, size: int = 6000) -> tuple[Path, Path]:
+    import random
+
+    rng = random.Random(17)
+    noise = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(size))
+    lines = ["Last_Name,Notes"]
+    lines += [f"Smith{r},{noise if r == big_row else 'short note'}" for r in range(2, rows + 2)]
+    src = tmp_path / "in.csv"
+    src.write_text("\n".join(lines) + "\n")
+    schema = tmp_path / "fields.json"
+    schema.write_text(json.dumps({"fields": NOTES_FIELDS}))
+    return src, schema
+
+
+def test_row_larger_than_max_zip_bytes_is_rejected_and_the_rest_packed(tmp_path: Path) -> None:
+    src, schema = _notes_file(tmp_path, big_row=4)
+    out = tmp_path / "out"
+    result = csvprep.pack(src, out, schema=schema, module="Contacts", max_zip_bytes=3000)
+    t = result.totals
+    assert (t.rows_in, t.rows_packed, t.rows_rejected) == (6, 5, 1)
+    assert result.exit_code == 1
+    # The partition: rejected rows are exactly the report's rows with errors.
+    assert result.report.summary.rows_with_errors == 1
+    assert [(i.row, i.code) for i in result.report.issues] == [(4, "row-too-large")]
+    with (out / "rejects.csv").open(newline="") as f:
+        rejects = list(csv.reader(f))
+    assert len(rejects) == 2
+    assert rejects[1][:2] == ["4", rejects[1][1]] and rejects[1][1].startswith("row-too-large: ")
+    packed = [row for b in result.batches for f in b.files for row in list(_zip_rows(out / f.zip))[1:]]
+    assert [r[0] for r in packed] == ["Smith2", "Smith3", "Smith5", "Smith6", "Smith7"]
+
+
+def test_row_over_max_csv_bytes_is_rejected(tmp_path: Path) -> None:
+    src, schema = _notes_file(tmp_path, big_row=2, size=3000)
+    result = csvprep.pack(src, tmp_path / "out", schema=schema, module="Contacts", max_csv_bytes=2000)
+    assert (result.totals.rows_packed, result.totals.rows_rejected) == (5, 1)
+    assert result.report.summary.by_code == {"row-too-large": 1}
+
+
+def test_check_and_pack_flag_the_same_too_large_row_at_zohos_limits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csvprep import rowsize
+
+    limit = 3000  # stands for Zoho's 25 MB, so that the test stays small
+    monkeypatch.setattr(rowsize, "ZOHO_MAX_BYTES", limit)
+    src, schema = _notes_file(tmp_path, big_row=5)
+    checked = csvprep.check(src, schema=schema, module="Contacts")
+    assert [(i.row, i.code) for i in checked.issues] == [(5, "row-too-large")]
+    packed = csvprep.pack(
+        src, tmp_path / "out", schema=schema, module="Contacts", max_zip_bytes=limit, max_csv_bytes=limit
+    )
+    assert packed.report.summary.rows_with_errors == checked.summary.rows_with_errors == 1
+    assert packed.totals.rows_rejected == 1
+
+
+def test_rows_that_fit_are_not_measured_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from csvprep import rowsize
+
+    measured = Counter[str]()
+    real = rowsize.RowSizer._fits_alone
+
+    def counting(self: rowsize.RowSizer, row: Any) -> bool:
+        measured["n"] += 1
+        return real(self, row)
+
+    monkeypatch.setattr(rowsize.RowSizer, "_fits_alone", counting)
+    src, schema = _notes_file(tmp_path, big_row=0, rows=50)
+    result = csvprep.pack(src, tmp_path / "out", schema=schema, module="Contacts")
+    assert result.totals.rows_packed == 50
+    assert measured["n"] == 0
