@@ -18,11 +18,13 @@ import datetime as dt
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from python_calamine import CalamineError, CalamineWorkbook
 
 from csvprep.errors import InputError, UsageError
+from csvprep.sheetsize import check_workbook
 from csvprep.xlsxformulas import Uncached, uncached_formulas
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -149,6 +151,7 @@ def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
     if sheet is not None and sheet not in names:
         raise UsageError(f"{name} has no sheet '{sheet}'; its sheets are: {', '.join(names)}")
     title = sheet if sheet is not None else names[0]
+    check_workbook(Path(name), names.index(title), title)
     try:
         ws = wb.get_sheet_by_name(title)
     except (CalamineError, ValueError) as e:

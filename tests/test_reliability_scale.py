@@ -377,3 +377,72 @@ def test_rows_that_fit_are_not_measured_one_by_one(tmp_path: Path, monkeypatch: 
     result = csvprep.pack(src, tmp_path / "out", schema=schema, module="Contacts")
     assert result.totals.rows_packed == 50
     assert measured["n"] == 0
+
+
+# --- 14: what a workbook may cost ---------------------------------------------------------------------
+
+
+def _workbook(path: Path, far: str | None = None, sheets: int = 1) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Last_Name", "Email"])
+    ws.append(["Smith", "smith@example.com"])
+    for n in range(1, sheets):
+        other = wb.create_sheet(f"Other{n}")
+        other.append(["Last_Name"])
+    if far is not None:
+        wb[wb.sheetnames[-1]][far] = "x"
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("far", ["XFD1048576", "AZ1000000"])
+def test_workbook_with_a_far_cell_is_refused_in_one_line(tmp_path: Path, far: str) -> None:
+    import subprocess
+    import sys
+
+    book = _workbook(tmp_path / "far.xlsx", far)
+    assert book.stat().st_size < 16_000
+    run = subprocess.run(
+        [sys.executable, "-m", "csvprep.cli", "check", str(book), "--module", "Contacts"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 2, run.stderr[-500:]
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1 and far in lines[0] and "save the sheet as CSV" in lines[0]
+
+
+def test_far_cell_on_another_sheet_does_not_block_this_one(tmp_path: Path) -> None:
+    book = _workbook(tmp_path / "two.xlsx", "XFD1048576", sheets=2)
+    report = csvprep.check(book, module="Contacts", sheet="Data")
+    assert report.summary.rows_read == 1
+    with pytest.raises(csvprep.CsvprepError, match="sheet 'Other1' spans"):
+        csvprep.check(book, module="Contacts", sheet="Other1")
+
+
+def test_workbook_inflating_past_the_bound_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zipfile
+
+    from csvprep import sheetsize
+
+    book = _workbook(tmp_path / "plain.xlsx")
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b"<sheetData>" + b" " * (1 << 20))
+            dst.writestr(info.filename, data)
+    assert bomb.stat().st_size < 16_000
+    monkeypatch.setattr(sheetsize, "MAX_XML_BYTES", 1 << 20)
+    with pytest.raises(csvprep.CsvprepError, match="inflates to"):
+        csvprep.check(bomb, module="Contacts")
+    monkeypatch.setattr(sheetsize, "MAX_XML_BYTES", 4 << 20)
+    assert csvprep.check(bomb, module="Contacts").summary.rows_read == 1
