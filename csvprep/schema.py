@@ -97,11 +97,7 @@ class FieldSpec:
             ("decimal_place", self.decimal_place, 0, MAX_DIGITS),
         ):
             if value is not None and (type(value) is not int or not low <= value <= high):
-                shown = (
-                    value
-                    if type(value) is not str or len(value) <= _INT_DIGITS
-                    else f"of {len(value)} digits"
-                )
+                shown = _shown(value)
                 raise SchemaError(
                     f"field '{self.api_name}': {attr} {shown} is out of range "
                     f"(a whole number from {low} to {high:,} for a {self.data_type} field)"
@@ -177,6 +173,14 @@ class ModuleSchema:
 
 def _bool(v: Any) -> bool:
     return v is True or (isinstance(v, str) and v.lower() == "true")
+
+
+def _shown(value: object) -> str:
+    """A refused metadata value, or how many digits it has when it is too long to quote."""
+    if isinstance(value, int) and value.bit_length() > _INT_DIGITS * 4:  # str() refuses 4,300+ digits
+        return f"of more than {_INT_DIGITS} digits"
+    text = str(value)
+    return text if len(text) <= _INT_DIGITS else f"of {len(text)} digits"
 
 
 def _is_digits(v: str) -> bool:

@@ -171,8 +171,16 @@ def _field_json(**attrs: object) -> str:
         (_field_json(decimal_place=2**31), "decimal_place 2147483648"),
         (_field_json(length="7" * 40), "length of 40 digits"),
         (_field_json(length=0).replace('"length": 0', '"length": ' + "5" * 5000), "length of 5000 digits"),
+        (_field_json(length=1e300), "length of more than 30 digits"),
     ],
-    ids=["length-1001", "decimal-1001", "decimal-2**31", "length-digit-string", "length-5000-digits"],
+    ids=[
+        "length-1001",
+        "decimal-1001",
+        "decimal-2**31",
+        "length-digit-string",
+        "length-5000-digits",
+        "1e300",
+    ],
 )
 def test_schema_values_out_of_range_are_one_line_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, attr: str
