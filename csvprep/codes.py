@@ -16,6 +16,7 @@ import string
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from csvprep.clip import clip
 from csvprep.zoho_codes import NONE, ZOHO_CODES
 
 
@@ -49,8 +50,8 @@ class Code:
             raise ValueError(f"{self.code}: {self.zoho} is not in csvprep.zoho_codes.ZOHO_CODES")
 
     def render(self, **fields: object) -> str:
-        """The message for one occurrence."""
-        return self.template.format(**fields)
+        """The message for one occurrence (each text field cut to :data:`csvprep.clip.MAX_ECHO`)."""
+        return self.template.format(**{k: clip(v) if isinstance(v, str) else v for k, v in fields.items()})
 
 
 E, W = Severity.ERROR, Severity.WARNING

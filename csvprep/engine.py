@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     import pandera.pandas as pandera
 
 from csvprep import codes
+from csvprep.clip import MAX_ECHO
 from csvprep.codes import Severity
 from csvprep.errors import UsageError
 from csvprep.formula import restore_batch
@@ -258,7 +259,7 @@ def plan(header: Sequence[str], job: Job) -> Plan:
         f = schema.get(h) or (schema.get(base) if dot else None)
         if f is None:
             unknown += 1
-            hint = _suggest(h, schema) if unknown <= SUGGEST_AT_MOST else ""
+            hint = _suggest(h, schema) if unknown <= SUGGEST_AT_MOST and len(h) <= MAX_ECHO else ""
             issues.append(_issue("unknown-column", h, module=mod, hint=hint))
             columns.append(col("invalid"))
             continue

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csvprep import codes
+from csvprep.clip import MAX_ECHO, clip, clip_array
 from csvprep.codes import Severity
 from csvprep.keyset import string_bytes
 
@@ -44,6 +45,13 @@ class Issue:
     severity: Severity
     value: str | None
     message: str
+
+    def __post_init__(self) -> None:
+        # An issue echoes its cell, column and message: each is cut to MAX_ECHO characters (csvprep.clip).
+        for name in ("column", "value", "message"):
+            text = getattr(self, name)
+            if text is not None and len(text) > MAX_ECHO:
+                object.__setattr__(self, name, clip(text))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -69,6 +77,14 @@ class IssueBatch:
     render_all: Callable[[], pa.DictionaryArray]
     """Every issue's message, in order, dictionary-encoded (called at most once: see
     :attr:`message_array`)."""
+
+    def __post_init__(self) -> None:
+        # Values and column names are echoes: cut to MAX_ECHO characters (csvprep.clip).
+        object.__setattr__(self, "values", clip_array(self.values))
+        if any(c is not None and len(c) > MAX_ECHO for c in self.kind_columns):
+            object.__setattr__(
+                self, "kind_columns", tuple(c if c is None else clip(c) for c in self.kind_columns)
+            )
 
     @functools.cached_property
     def columns(self) -> np.ndarray:

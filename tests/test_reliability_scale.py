@@ -454,3 +454,45 @@ def test_workbook_inflating_past_the_bound_is_refused(
         csvprep.check(bomb, module="Contacts")
     monkeypatch.setattr(sheetsize, "MAX_XML_BYTES", 4 << 20)
     assert csvprep.check(bomb, module="Contacts").summary.rows_read == 1
+
+
+# --- 17: huge cells and headers are echoed cut, kept whole as data -------------------------------------
+
+
+def test_huge_cell_is_echoed_cut_and_kept_whole_in_rejects(tmp_path: Path) -> None:
+    from csvprep.clip import MAX_ECHO
+
+    size = 300_000
+    src, schema = _notes_file(tmp_path, big_row=3, size=size)
+    schema.write_text(schema.read_text().replace("100000", "1000"))  # Notes takes 1,000 characters
+    report_path = tmp_path / "r.json"
+    args = ["check", str(src), "--module", "Contacts", "--schema", str(schema), "--format", "json"]
+    assert main([*args, "--output", str(report_path)]) == 1
+    assert report_path.stat().st_size < 4 * MAX_ECHO + 4000  # was the whole cell, and more
+    (issue,) = json.loads(report_path.read_text())["issues"]
+    assert issue["code"] == "too-long" and issue["row"] == 3
+    assert issue["value"].endswith(f"…(+{size - MAX_ECHO} chars)") and len(issue["value"]) < MAX_ECHO + 30
+    result = csvprep.pack(src, tmp_path / "out", schema=schema, module="Contacts")
+    with (tmp_path / "out" / "rejects.csv").open(newline="") as f:
+        (rejected,) = list(csv.DictReader(f))
+    assert len(rejected["Notes"]) == size  # the data itself is never cut
+    assert len(result.report.issues[0].message) < 2 * MAX_ECHO
+
+
+def test_huge_header_is_echoed_cut_in_reports_and_manifest(tmp_path: Path) -> None:
+    from csvprep.clip import MAX_ECHO
+
+    name = "H" * 400_000
+    src = tmp_path / "in.csv"
+    src.write_text(f"Last_Name,{name}\nSmith,x\n")
+    report = csvprep.check(src, module="Contacts")
+    (unknown,) = [i for i in report.issues if i.code == "unknown-column"]
+    assert unknown.column is not None and len(unknown.column) < MAX_ECHO + 30
+    assert len(unknown.message) < 2 * MAX_ECHO
+    assert all(len(k) < MAX_ECHO + 30 for k in report.summary.by_column)
+    out = tmp_path / "out"
+    csvprep.pack(src, out, module="Contacts")
+    assert (out / "manifest.json").stat().st_size < 10 * MAX_ECHO + 10_000  # was 4x the header
+    with (out / "rejects.csv").open(newline="") as f:
+        header = next(csv.reader(f))
+    assert name in header  # the header is data: rejects.csv keeps it whole to be fixed and packed again
