@@ -55,8 +55,8 @@ PIECE_BYTES = 1 << 20
 """Bytes per piece parsed by one ``read_csv`` call (a piece ends on a record boundary)."""
 EXACT_BATCH_ROWS = 65536
 WIDE_COLUMNS = 4096
-"""Past this many columns the exact parser reads the file: pyarrow's holds ~10 KB per column for each
-piece it parses (1 GB for 100,000 columns), the exact parser a few hundred bytes."""
+"""Past this many columns the exact parser reads the file: pyarrow's reader holds buffers per column for
+each piece it parses, which outweigh the data of a very wide file."""
 WIDE_BATCH_CELLS = 1 << 22
 """Cells per batch of a file wider than :data:`WIDE_COLUMNS` (its batches are cut by rows otherwise)."""
 

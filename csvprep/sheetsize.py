@@ -1,7 +1,7 @@
 """What a workbook may cost, known before it is read: the sheet XML's inflated size and the sheet's extent.
 
 python-calamine holds a sheet's whole used range in memory, one 32-byte cell per position from the first
-used cell to the last (a 1.6 KB file with one cell at XFD1048576 asked for 512 GB and aborted the process),
+used cell to the last (one cell at XFD1048576 makes 17 billion, more than any machine holds),
 after inflating the sheet's XML. So, before calamine opens it, from the ZIP's directory and a streamed scan
 of the sheet's XML: the XML parts may inflate to at most :data:`MAX_XML_BYTES` and the sheet's range may
 span at most :data:`MAX_CELLS`; beyond that the workbook is refused with one line (a CSV export of the same
