@@ -14,7 +14,6 @@ cites each); an org's saved layouts response replaces them (:func:`load_layouts`
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -23,13 +22,11 @@ from typing import TYPE_CHECKING, Any
 
 from csvprep import codes
 from csvprep.errors import SchemaError
+from csvprep.jsonfile import read_json
 from csvprep.report import Issue
 
 if TYPE_CHECKING:
     from csvprep.schema import ModuleSchema
-
-MAX_LAYOUTS_BYTES = 64 << 20
-"""The largest layouts file read (a real response is a few hundred KB)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,28 +116,7 @@ def parse_layouts(doc: Any, where: str = "the layouts response") -> LayoutRules:
 def load_layouts(path: str | os.PathLike[str]) -> LayoutRules:
     """Read an org's saved ``GET /crm/v8/settings/layouts?module=X`` response."""
     p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = f.read(MAX_LAYOUTS_BYTES + 1)
-        text = data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise SchemaError(f"layouts file not found: {p}") from None
-    except IsADirectoryError:
-        raise SchemaError(f"layouts path is a directory, not a JSON file: {p}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SchemaError(f"cannot read layouts {p}: {e}") from None
-    if len(data) > MAX_LAYOUTS_BYTES:
-        raise SchemaError(
-            f"layouts {p} is larger than {MAX_LAYOUTS_BYTES >> 20} MB: not a Zoho layouts response"
-        )
-    try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SchemaError(f"layouts {p} is not valid JSON: {e.msg} at line {e.lineno}") from None
-    except RecursionError:
-        raise SchemaError(f"layouts {p} nests too deeply to be a Zoho layouts response") from None
-    except ValueError as e:  # an integer too long to convert
-        raise SchemaError(f"layouts {p} is not a Zoho layouts response: {e}") from None
+    doc = read_json(p, "layouts", "a Zoho layouts response")
     return parse_layouts(doc, f"layouts {p.name}")
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from csvprep.errors import SchemaError
+from csvprep.jsonfile import read_json
 from csvprep.layouts import LayoutRules, load_layouts, parse_shipped
 
 # Defaults when the metadata names no length (K13 and V7IR input rules; zoho-rules.md §3.1).
@@ -49,8 +50,6 @@ MAX_LENGTH = 1_000_000
 """The largest ``length`` of a text-like field taken (20x Zoho's largest)."""
 MAX_DIGITS = 100
 """The largest ``length`` (digits) of a number field and the largest ``decimal_place`` taken."""
-MAX_SCHEMA_BYTES = 64 << 20
-"""A fields response is a few MB (hundreds of fields); a larger file is not one (or is ``/dev/zero``)."""
 _INT_DIGITS = 30
 """Digits of a metadata integer read as a number; a longer one is refused without converting it."""
 
@@ -349,26 +348,7 @@ def parse_schema(doc: Any, module: str | None = None) -> ModuleSchema:
 def load_schema(path: str | os.PathLike[str], module: str | None = None) -> ModuleSchema:
     """Read an org's own fields JSON. ``module`` names the module for the job."""
     p = Path(path)
-    try:
-        with p.open("rb") as f:
-            data = f.read(MAX_SCHEMA_BYTES + 1)
-        text = data.decode("utf-8-sig")
-    except FileNotFoundError:
-        raise SchemaError(f"schema file not found: {p}") from None
-    except IsADirectoryError:
-        raise SchemaError(f"schema path is a directory, not a JSON file: {p}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise SchemaError(f"cannot read schema {p}: {e}") from None
-    if len(data) > MAX_SCHEMA_BYTES:
-        raise SchemaError(
-            f"schema {p} is larger than {MAX_SCHEMA_BYTES >> 20} MB: not a Zoho fields response"
-        )
-    try:
-        doc = json.loads(text, parse_int=_json_int)
-    except json.JSONDecodeError as e:
-        raise SchemaError(f"schema {p} is not valid JSON: {e.msg} at line {e.lineno}") from None
-    except RecursionError:
-        raise SchemaError(f"schema {p} nests too deeply to be a Zoho fields response") from None
+    doc = read_json(p, "schema", "a Zoho fields response", parse_int=_json_int)
     schema = parse_schema(doc, module)
     if not schema.module:
         schema = replace(schema, module=p.stem)

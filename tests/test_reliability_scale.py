@@ -209,9 +209,9 @@ def test_deeply_nested_schema_is_a_schema_error(tmp_path: Path) -> None:
 
 
 def test_schema_read_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from csvprep import schema as schema_module
+    from csvprep import jsonfile
 
-    monkeypatch.setattr(schema_module, "MAX_SCHEMA_BYTES", 1 << 20)
+    monkeypatch.setattr(jsonfile, "MAX_JSON_BYTES", 1 << 20)
     with pytest.raises(csvprep.CsvprepError, match="larger than 1 MB"):
         csvprep.load_schema("/dev/zero", "Deals")
 
