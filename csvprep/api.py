@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Union
 
 from csvprep.arguments import check_arguments
-from csvprep.engine import Job, Operation, Validator, judge, plan
+from csvprep.engine import Job, Operation, Run, plan
 from csvprep.jobspec import column_sets
 from csvprep.reader import Table, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
@@ -91,13 +91,14 @@ def check_table(
     # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (csvprep.rowsize).
     sizer = None if p.blocked else RowSizer(p, column_sets(p))
     rows = 0
-    for judged in judge(table, Validator(p)):
-        if sizer is not None:
-            judged = sizer.judge(judged)
-        rows += judged.batch.records
-        builder.add(judged.issues)
-        if progress is not None:
-            progress(rows, judged.batch.bytes_done)
+    with Run(table, p) as run:
+        for judged in run.judged():
+            if sizer is not None:
+                judged = sizer.judge(judged)
+            rows += judged.batch.records
+            builder.add(judged.issues)
+            if progress is not None:
+                progress(rows, judged.batch.bytes_done)
     return builder.finish(rows, run_source(table, job))
 
 

@@ -38,7 +38,7 @@ from csvprep.batches import (
     iter_zip_rows,
 )
 from csvprep.codes import Severity
-from csvprep.engine import Judged, Operation, Plan, Validator, judge, plan
+from csvprep.engine import Judged, Operation, Plan, Run, plan
 from csvprep.errors import OutputError, UsageError
 from csvprep.jobspec import ColumnSet, column_sets, describe_sets
 from csvprep.origin import Origins
@@ -202,26 +202,27 @@ def pack(
         keys = [c.key for c in p.mapped]
         rows_in = 0
         sizer = RowSizer(p, sets, max_zip_bytes, max_csv_bytes, compression)
-        for judged in judge(table, Validator(p)):
-            rows_in += judged.batch.records
-            if not p.blocked:
-                good, good_rows = _good_table(judged, keys)
-                # A row no batch can hold becomes a row error here, before the batcher sees it.
-                sized = sizer.judge(judged, good)
-                if sized is not judged:
-                    judged = sized
+        with Run(table, p) as run:
+            for judged in run.judged():
+                rows_in += judged.batch.records
+                if not p.blocked:
                     good, good_rows = _good_table(judged, keys)
-            builder.add(judged.issues)
-            bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)
-            if p.blocked:
-                bad = np.union1d(bad, judged.batch.rows)
-            else:
-                batcher.add(good, good_rows)
-                if origins.carried:
-                    origins.add_packed(_good_table(judged, judged.batch.table.column_names)[0], good_rows)
-            rejects.write(judged, bad)
-            if progress is not None:
-                progress(rows_in, judged.batch.bytes_done)
+                    # A row no batch can hold becomes a row error here, before the batcher sees it.
+                    sized = sizer.judge(judged, good)
+                    if sized is not judged:
+                        judged = sized
+                        good, good_rows = _good_table(judged, keys)
+                builder.add(judged.issues)
+                bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)
+                if p.blocked:
+                    bad = np.union1d(bad, judged.batch.rows)
+                else:
+                    batcher.add(good, good_rows)
+                    if origins.carried:
+                        origins.add_packed(_good_table(judged, judged.batch.table.column_names)[0], good_rows)
+                rejects.write(judged, bad)
+                if progress is not None:
+                    progress(rows_in, judged.batch.bytes_done)
         batches = tuple(batcher.finish())
         rejects.close()
         report = builder.finish(rows_in, run_source(table, job))

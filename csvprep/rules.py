@@ -110,6 +110,11 @@ _VERDICTS = emails.Verdicts()
 """email-validator's verdicts for this process: memoised, prefetched in bulk by a worker process."""
 
 
+def close_judges() -> None:
+    """Stop the expensive judges' workers (email-validator's); they start again when needed."""
+    _VERDICTS.close()
+
+
 def email_verdict(value: str) -> str | None:
     """None when email-validator accepts the address (syntax only, no DNS), else its reason."""
     return _VERDICTS.verdict(value)

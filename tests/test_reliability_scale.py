@@ -18,7 +18,8 @@ import pandas as pd
 import pytest
 
 import csvprep
-from csvprep import engine, reader
+from csvprep import reader
+from csvprep.engine import planning, validate
 from csvprep.cli import main
 from csvprep.pack import iter_zip_rows as _zip_rows
 from csvprep.report import Issue, ReportBuilder
@@ -68,7 +69,7 @@ def test_wide_file_suggests_for_a_bounded_number_of_unknown_columns(
         return real(*a, **k)
 
     monkeypatch.setattr(difflib, "get_close_matches", counting)
-    monkeypatch.setattr(engine, "SUGGEST_AT_MOST", 50)
+    monkeypatch.setattr(planning, "SUGGEST_AT_MOST", 50)
     width = 400
     report = csvprep.check(_wide_csv(tmp_path / "w.csv", width), module="Contacts")
     unknown = [i for i in report.issues if i.code == "unknown-column"]
@@ -93,8 +94,8 @@ def test_wide_file_checks_columns_in_a_bounded_number_of_pool_tasks(
     width = 3000
     report = csvprep.check(_wide_csv(tmp_path / "w.csv", width), module="Contacts")
     assert report.summary.by_code["unknown-column"] == width
-    # One accept pass and one rules pass, each in at most _POOL_TASKS tasks (a task per column before).
-    assert 0 < submitted["n"] <= 2 * engine._POOL_TASKS
+    # One accept pass and one rules pass, each in at most POOL_TASKS tasks (a task per column before).
+    assert 0 < submitted["n"] <= 2 * validate.POOL_TASKS
 
 
 def test_very_wide_file_is_read_by_the_exact_parser_in_bounded_batches(

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep import api, datagen, reader
-from csvprep.engine import Plan, Validator, _column_accept, plan, readahead
+from csvprep.engine import Plan, Validator, column_accept, plan, readahead
 from csvprep.keyset import SeenKeys
 from csvprep.reader import open_csv
 from csvprep.report import Issue, Report
@@ -307,7 +307,7 @@ def test_accept_implies_every_rule_passes(contacts_plan: Plan, cells: list[str])
     arr = pa.array(cells, pa.large_string())
     checked = 0
     for col in contacts_plan.columns:
-        accept = _column_accept(col)
+        accept = column_accept(col)
         if accept is None:
             continue
         ok = accept(arr)

@@ -1,0 +1,57 @@
+"""One check or pack of a table, and everything it starts: the check pool, the read-ahead thread (and with
+it the reader's parse pool), the email worker and the spill files of the cross-row checks. All of it is
+stopped or deleted when the run's ``with`` block ends, whether it returns or raises."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from types import TracebackType
+
+from csvprep.engine.pipeline import Judged, judge
+from csvprep.engine.planning import Plan
+from csvprep.engine.validate import Validator
+from csvprep.reader import Table
+from csvprep.rules import close_judges
+
+CHECK_THREADS = 2
+"""Threads that run the columns' passes: the read-ahead thread and the judging thread keep the rest busy."""
+
+
+class Run:
+    """``with Run(table, plan) as run: for judged in run.judged(): ...``"""
+
+    def __init__(self, table: Table, plan: Plan) -> None:
+        self.table = table
+        self.plan = plan
+        self._stack = contextlib.ExitStack()
+        self._validator: Validator | None = None
+
+    def __enter__(self) -> Run:
+        stack = self._stack
+        pool = stack.enter_context(ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="csvprep-check"))
+        stack.callback(close_judges)
+        self._validator = Validator(self.plan, pool)
+        stack.callback(self._validator.close)
+        stack.callback(_close, self.table.batches)  # unread batches: the reader's pool and file
+        return self
+
+    def judged(self) -> Iterator[Judged]:
+        """The table's batches, judged, in order (once per run)."""
+        if self._validator is None:
+            raise RuntimeError("Run.judged() needs the run opened: use it in a 'with Run(...)' block")
+        batches = judge(self.table, self._validator)
+        self._stack.callback(batches.close)
+        return batches
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._stack.close()
+
+
+def _close(items: Iterator[object]) -> None:
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()
