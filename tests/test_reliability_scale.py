@@ -19,8 +19,8 @@ import pytest
 
 import csvprep
 from csvprep import reader
-from csvprep.engine import planning, validate
 from csvprep.cli import main
+from csvprep.engine import planning, validate
 from csvprep.pack import iter_zip_rows as _zip_rows
 from csvprep.report import Issue, ReportBuilder
 

@@ -1,19 +1,23 @@
 """One check or pack of a table, and everything it starts: the check pool, the read-ahead thread (and with
-it the reader's parse pool), the email worker and the spill files of the cross-row checks. All of it is
-stopped or deleted when the run's ``with`` block ends, whether it returns or raises."""
+it the reader's parse pool), the email worker, the spill files of the cross-row checks and the caller's
+tasks on :meth:`Run.background`. All of it is stopped or deleted when the run's ``with`` block ends,
+whether it returns or raises."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
+from typing import TypeVar
 
 from csvprep.engine.pipeline import Judged, judge
 from csvprep.engine.planning import Plan
 from csvprep.engine.validate import Validator
 from csvprep.reader import Table
 from csvprep.rules import close_judges
+
+T = TypeVar("T")
 
 CHECK_THREADS = 2
 """Threads that run the columns' passes: the read-ahead thread and the judging thread keep the rest busy."""
@@ -27,6 +31,7 @@ class Run:
         self.plan = plan
         self._stack = contextlib.ExitStack()
         self._validator: Validator | None = None
+        self._background: ThreadPoolExecutor | None = None
 
     def __enter__(self) -> Run:
         stack = self._stack
@@ -44,6 +49,14 @@ class Run:
         batches = judge(self.table, self._validator)
         self._stack.callback(batches.close)
         return batches
+
+    def background(self, fn: Callable[..., T], *args: object) -> Future[T]:
+        """``fn(*args)`` on a thread of the run's (joined when the run ends), as a future."""
+        if self._background is None:
+            self._background = self._stack.enter_context(
+                ThreadPoolExecutor(1, thread_name_prefix="csvprep-background")
+            )
+        return self._background.submit(fn, *args)
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
