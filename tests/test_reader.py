@@ -9,8 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from csvprep import csvparse, reader
+from csvprep import reader
 from csvprep.errors import InputError, UsageError
+from csvprep.reader import exactcsv, scan
+from csvprep.reader.source import CsvData
 
 Rows = dict[int, list[str]]
 Bad = dict[int, tuple[str, list[str]]]
@@ -252,13 +254,13 @@ def test_record_end_matches_the_exact_parser(tmp_path: Path) -> None:
     text = b'A,B\r\n1,"x\r\ny"\r\n\r\n2,"a""b"\r3,4\n5,""\r\n6,7'
     p = write(tmp_path, text)
     with open(p, "rb") as f:
-        src = reader._Source(f, "t", 5, len(text), ["A", "B"], ",", 1.0)
-        parsed = csvparse.records(f, 5, len(text), width=2, delimiter=",", first_row=2, name="t")
+        src = CsvData(f, "t", 5, len(text), ["A", "B"], ",", 1.0)
+        parsed = exactcsv.records(f, 5, len(text), width=2, delimiter=",", first_row=2, name="t")
         ends = [pos for _, _, _, pos, _ in parsed]
         assert len(ends) == 6
-        found = [reader.record_end(src, k, chunk=3) for k in range(1, len(ends) + 1)]
+        found = [scan.record_end(src, k, chunk=3) for k in range(1, len(ends) + 1)]
         assert found == [*ends[:-1], None]  # the last record has no line break after it
-        assert reader.record_end(src, 0) == 5
+        assert scan.record_end(src, 0) == 5
 
 
 def test_unclosed_quote_in_the_last_column_at_the_end(tmp_path: Path) -> None:
@@ -395,35 +397,26 @@ def test_fast_path_equals_exact_parser_on_token_soup(tmp_path: Path, soup: list[
     ids=["literal quote in an unquoted cell", "quote mid-cell", "quote never closed"],
 )
 def test_misplaced_quote_deep_in_the_file_hands_only_the_rest_to_the_exact_parser(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str
+    tmp_path: Path, odd: str
 ) -> None:
     rows = [f'{i},"note {i}\nline two",{i % 7}' if i % 3 else f"{i},plain,{i % 7}" for i in range(3000)]
     rows[2500] = odd
     p = write(tmp_path, "\n".join(["A,B,C", *rows, "last,x,y"]).encode() + b"\n")
-    resumed: list[int] = []
-    exact_batches = reader._exact_batches
-
-    def spy(src: object, skip: int, *args: object) -> object:
-        resumed.append(skip)
-        return exact_batches(src, skip, *args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(reader, "_exact_batches", spy)
+    # The exact parser makes batches of batch_rows records; the fast path one batch per slice.
+    sizes = [b.records for b in reader.open_csv(p, block_bytes=16 << 10, batch_rows=1).batches]
+    fast = sizes[: next(i for i, n in enumerate(sizes) if n == 1)]
+    assert 2000 < sum(fast) <= 2500 and all(n > 1 for n in fast)  # the slices before the quote, read fast
     _, got, bad = read(p, block_bytes=16 << 10)
-    monkeypatch.setattr(reader, "_exact_batches", exact_batches)
     _, rows_exact, bad_exact = read(p, fast=False)
     assert (got, bad) == (rows_exact, bad_exact)
-    assert len(resumed) == 1 and 2000 < resumed[0] <= 2500  # the slices before the quote were read fast
 
 
 @pytest.mark.parametrize("bad_row", [5, 700, 1400])
-def test_a_ragged_record_inside_a_slice_of_many_pieces(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bad_row: int
-) -> None:
+def test_a_ragged_record_inside_a_slice_of_many_pieces(tmp_path: Path, bad_row: int) -> None:
     """A piece that pyarrow refuses (a record with one field too many) fails its whole slice, whichever
     piece of it that is; the exact parser resumes after the slices delivered, and nothing is lost."""
     rows = [f'{i},"note {i}\nline two",{i % 7}' if i % 3 else f"{i},plain,{i % 7}" for i in range(1500)]
     rows[bad_row] = f"{bad_row},extra,field,here"
     p = write(tmp_path, "\n".join(["A,B,C", *rows]).encode() + b"\n")
-    monkeypatch.setattr(reader, "PIECE_BYTES", 300)
-    _, got, bad = both(p, block_bytes=8 << 10)
+    _, got, bad = both(p, block_bytes=8 << 10, piece_bytes=300)
     assert bad[bad_row + 2][0] == "field-count" and len(got) == 1499

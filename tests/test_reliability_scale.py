@@ -22,6 +22,7 @@ from csvprep import reader
 from csvprep.cli import main
 from csvprep.engine import planning, validate
 from csvprep.pack import iter_zip_rows as _zip_rows
+from csvprep.reader import csvfile
 from csvprep.report import Issue, ReportBuilder
 
 # --- 16: many columns ---------------------------------------------------------------------------------
@@ -111,8 +112,8 @@ def test_very_wide_file_is_read_by_the_exact_parser_in_bounded_batches(
         return real(*a, **k)
 
     monkeypatch.setattr(pcsv, "read_csv", counting)
-    monkeypatch.setattr(reader, "WIDE_COLUMNS", 100)
-    monkeypatch.setattr(reader, "WIDE_BATCH_CELLS", 1000)
+    monkeypatch.setattr(csvfile, "WIDE_COLUMNS", 100)
+    monkeypatch.setattr(csvfile, "WIDE_BATCH_CELLS", 1000)
     width, rows = 250, 30
     table = reader.open_table(_wide_csv(tmp_path / "w.csv", width, rows))
     batches = list(table.batches)
@@ -439,7 +440,7 @@ def test_workbook_inflating_past_the_bound_is_refused(
 ) -> None:
     import zipfile
 
-    from csvprep import sheetsize
+    from csvprep.reader import sheetsize
 
     book = _workbook(tmp_path / "plain.xlsx")
     bomb = tmp_path / "bomb.xlsx"

@@ -22,9 +22,10 @@ import sys
 from collections.abc import Iterator
 from typing import IO
 
-from csvprep.encoding import undecodable
 from csvprep.errors import InputError
-from csvprep.source import changed
+from csvprep.reader.encoding import undecodable
+from csvprep.reader.source import CsvData, changed
+from csvprep.reader.table import RAW, Batch, BatchBuilder
 
 # No cell-size limit of the reader's own (the csv default is 131,072 characters): a 5 MB note is a value
 # to judge by its field's length rule. 2**31 - 1 is the largest limit a C long takes on every platform.
@@ -94,8 +95,6 @@ Record = tuple[int, list[str], str | None, int, dict[str, str] | None]
 """A record: its spreadsheet row, its fields, why it is malformed (None when it is not), the byte offset
 reached after it, and the malformed record's message details."""
 
-RAW = "raw"
-"""The details key of a malformed record's text as read (taken out into :attr:`MalformedRow.raw`)."""
 NEVER_CLOSED = "is never closed: the file ends inside it"
 RUNS_ON = "is not closed before the line ends (the next quote, lines later, would close it mid-cell)"
 CLOSED_MID_CELL = (
@@ -167,3 +166,35 @@ def records(
                 fields = [""] * width
             yield row, fields, None if len(fields) == width else "field-count", lines.pos, None
             row += 1
+
+
+def exact_batches(src: CsvData, skip: int, batch_rows: int, start: int | None = None) -> Iterator[Batch]:
+    """Batches of ``batch_rows`` records: from ``start`` (the byte offset after ``skip`` records) when it
+    is known, else from the first record with the first ``skip`` records (already delivered) skipped."""
+    builder = BatchBuilder(src.keys, batch_rows)
+    left = batch_rows
+    first_row = 2
+    if start is not None:
+        first_row, skip = 2 + skip, 0
+    for row, fields, code, pos, details in records(
+        src.file,
+        src.start if start is None else start,
+        src.end,
+        width=len(src.keys),
+        delimiter=src.delimiter,
+        first_row=first_row,
+        name=src.name,
+    ):
+        if skip:
+            skip -= 1
+            continue
+        builder.add(row, fields, code, details)
+        left -= 1
+        if not left:
+            left = batch_rows
+            batch = builder.take(int(pos * src.scale))
+            if batch is not None:
+                yield batch
+    batch = builder.take(int(src.end * src.scale))
+    if batch is not None:
+        yield batch

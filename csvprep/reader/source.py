@@ -28,6 +28,22 @@ _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(frozen=True, slots=True)
+class CsvData:
+    """The UTF-8 bytes to parse: ``file[start:end]`` is the data after the header."""
+
+    file: IO[bytes]
+    name: str
+    start: int
+    end: int
+    keys: list[str]
+    delimiter: str
+    scale: float
+    """Input bytes per parsed byte (progress is reported in bytes of the user's file)."""
+    signature: tuple[int, int] | None = None
+    """The file's (size, mtime_ns) when opened (None for a temporary copy): a change is an error."""
+
+
+@dataclass(frozen=True, slots=True)
 class Opened:
     """An input opened for reading."""
 

@@ -1,7 +1,8 @@
 """Read an Excel workbook (``.xlsx``, ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``) as text, cell by cell.
 
 python-calamine (Rust, maintained, much faster than openpyxl) gives typed values; each becomes the text a
-person sees and Zoho accepts (``../shared/reference/zoho-rules.md`` §2.2 on value formats):
+person sees and Zoho accepts (value formats:
+https://www.zoho.com/crm/developer/docs/api/v7/bulk-write/create-job.html):
 
 - a whole number stays a whole number (``4155550100``, not ``4155550100.0``); other numbers in plain
   notation (``0.0000001``, never ``1e-07``);
@@ -14,8 +15,11 @@ person sees and Zoho accepts (``../shared/reference/zoho-rules.md`` §2.2 on val
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +28,19 @@ import numpy as np
 from python_calamine import CalamineError, CalamineWorkbook
 
 from csvprep.errors import InputError, UsageError
-from csvprep.sheetsize import check_workbook
-from csvprep.xlsxformulas import Uncached, uncached_formulas
+from csvprep.reader.encoding import OLE_MAGIC, ZIP_MAGIC
+from csvprep.reader.formulas import Uncached, uncached_formulas
+from csvprep.reader.sheetsize import check_workbook
+from csvprep.reader.table import Batch, BatchBuilder, Table, unique_keys
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 EXACT_DIGITS = 15
 """Excel keeps 15 significant digits of a number."""
+SHEET_BATCH_ROWS = 65536
+_SNIFF_BYTES = 512
+"""Bytes read to tell a workbook from text named like one."""
+LOSSY_SHOWN = 5
+"""How many cells the note on numbers Excel did not keep names."""
 
 
 @dataclass
@@ -74,7 +85,7 @@ def cell_text(v: object, conv: Converted, row: int = 0, col: int = 0) -> str:
             return str(int(v))
         if abs(v) >= 10**EXACT_DIGITS:
             conv.lossy_numbers += 1
-            if len(conv.lossy_cells) < 5:
+            if len(conv.lossy_cells) < LOSSY_SHOWN:
                 conv.lossy_cells.append(f"{_column_letter(col)}{row}")
             return f"{v:.{EXACT_DIGITS}G}"
         return np.format_float_positional(v, unique=True, trim="-")
@@ -184,3 +195,80 @@ def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
             )
 
     return Sheet(title, header_row, header, rows(), ws.height, conv, names)
+
+
+def _sheet_batches(sheet: Sheet, keys: list[str], size: int, batch_rows: int) -> Iterator[Batch]:
+    width = len(keys)
+    builder = BatchBuilder(keys, batch_rows)
+    blank: list[int] = []
+    done = 0
+    for row, cells in sheet.rows:
+        done += 1
+        while len(cells) > width and cells[-1] == "":
+            cells.pop()
+        if not any(cells):
+            blank.append(row)  # kept only if a non-blank row follows (trailing blank rows are no records)
+            continue
+        for r in blank:
+            builder.add(r, [""] * width, None)
+        blank = []
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        builder.add(row, cells, None if len(cells) == width else "field-count")
+        if builder.full:
+            batch = builder.take(int(size * done / max(sheet.height, 1)))
+            if batch is not None:
+                yield batch
+    batch = builder.take(size)
+    if batch is not None:
+        yield batch
+
+
+def open_spreadsheet(
+    path: str | os.PathLike[str], sheet: str | None = None, batch_rows: int = SHEET_BATCH_ROWS
+) -> Table:
+    """Open a sheet of an Excel (or OpenDocument) workbook: cells as the text a person sees in them."""
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {p}") from None
+    except OSError as e:
+        raise InputError(f"cannot read {p}: {e.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        # A workbook is read by seeking in its ZIP: a pipe or device cannot be, and a FIFO would block.
+        raise InputError(f"{p} is not a regular file: save the workbook as a file and pass that")
+    size = st.st_size
+    if size == 0:
+        raise InputError(f"{p} is empty")
+    sh = open_sheet(p, sheet)
+    keys = unique_keys(sh.header)
+    table = Table(header=sh.header, batches=iter(()), encoding="xlsx", delimiter="-", size=size, name=str(p))
+
+    def batches() -> Iterator[Batch]:
+        yield from _sheet_batches(sh, keys, size, batch_rows)
+        table.notes[:] = sh.notes()
+
+    table.batches = batches()
+    table.notes = sh.notes()
+    return table
+
+
+def workbook_named_text(p: Path) -> bool:
+    """A file named like a workbook that holds text (some CRMs export CSV or TSV as ``.xls``)."""
+    if p.suffix.lower() not in EXTENSIONS or not p.is_file():
+        return False
+    with open(p, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if not head or head.startswith((ZIP_MAGIC, OLE_MAGIC)):
+        return False
+    if re.match(rb"\s*<(?:!doctype html|html|table)", head.lstrip(codecs.BOM_UTF8), re.I):
+        raise InputError(
+            f"{p} is a web page (HTML) named like a workbook: open it in Excel and save it as .xlsx or CSV"
+        )
+    return True
+
+
+def is_spreadsheet(p: Path) -> bool:
+    """Whether ``p`` is read as a workbook: named like one and not text."""
+    return p.suffix.lower() in EXTENSIONS and not workbook_named_text(p)
