@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -420,3 +423,46 @@ def test_a_ragged_record_inside_a_slice_of_many_pieces(tmp_path: Path, bad_row: 
     p = write(tmp_path, "\n".join(["A,B,C", *rows]).encode() + b"\n")
     _, got, bad = both(p, block_bytes=8 << 10, piece_bytes=300)
     assert bad[bad_row + 2][0] == "field-count" and len(got) == 1499
+
+
+def _parse_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("csvprep-parse")]
+
+
+def _open_fds(p: Path) -> int:
+    """How many of this process's file descriptors are open on ``p`` (Linux's /proc)."""
+    fds = Path("/proc/self/fd")
+    if not fds.is_dir():
+        pytest.skip("needs /proc/self/fd")
+    return sum(1 for fd in fds.iterdir() if os.path.realpath(fd) == str(p.resolve()))
+
+
+def _many_slices(tmp_path: Path) -> Path:
+    rows = [f'{i},"note {i}\nline two",{i % 7}' for i in range(3000)]
+    return write(tmp_path, "\n".join(["A,B,C", *rows]).encode() + b"\n")
+
+
+def test_closing_a_table_read_halfway_joins_its_threads_and_closes_its_file(tmp_path: Path) -> None:
+    p = _many_slices(tmp_path)
+    with reader.open_table(p) as table:
+        assert table.header == ["A", "B", "C"] and _open_fds(p) == 1
+    assert _open_fds(p) == 0  # never read: the file is closed all the same
+    table = reader.open_csv(p, block_bytes=8 << 10)
+    with table:
+        first = next(table.batches)
+        assert first.records and _parse_threads()
+    assert not _parse_threads() and _open_fds(p) == 0
+    with pytest.raises(StopIteration):
+        next(table.batches)
+
+
+def test_the_fast_path_parses_on_the_callers_pool_and_leaves_it_open(tmp_path: Path) -> None:
+    p = _many_slices(tmp_path)
+    with ThreadPoolExecutor(2, thread_name_prefix="caller") as pool:
+        options = reader.ReadOptions(delimiter=",")
+        with reader.open_table(p, options, executor=pool) as table:
+            got = [b.records for b in table.batches]
+        assert sum(got) == 3000 and not _parse_threads()
+        assert pool.submit(lambda: threading.current_thread().name).result().startswith("caller")
+    with pytest.raises(UsageError, match="not both"):
+        reader.open_table(p, options, delimiter=";")
