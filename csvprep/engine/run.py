@@ -39,7 +39,7 @@ class Run:
         stack.callback(close_judges)
         self._validator = Validator(self.plan, pool)
         stack.callback(self._validator.close)
-        stack.callback(_close, self.table.batches)  # unread batches: the reader's pool and file
+        stack.callback(self.table.close)  # unread batches: the reader's pool and file
         return self
 
     def judged(self) -> Iterator[Judged]:
@@ -62,9 +62,3 @@ class Run:
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._stack.close()
-
-
-def _close(items: Iterator[object]) -> None:
-    close = getattr(items, "close", None)
-    if close is not None:
-        close()
