@@ -28,8 +28,9 @@ from csvprep.reader.source import CsvData, changed
 from csvprep.reader.table import RAW, Batch, BatchBuilder
 
 # No cell-size limit of the reader's own (the csv default is 131,072 characters): a 5 MB note is a value
-# to judge by its field's length rule. 2**31 - 1 is the largest limit a C long takes on every platform.
-csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+# to judge by its field's length rule. The limit is a C long: 2**31 - 1 fits one on every platform.
+C_LONG_MAX = 2**31 - 1
+csv.field_size_limit(min(sys.maxsize, C_LONG_MAX))
 LINE_CHUNK = 1 << 20
 HEADER_SHOWN = 80
 """Characters of a broken header line shown in its error."""
