@@ -21,6 +21,7 @@ from csvprep.jobspec import column_sets
 from csvprep.reader import Table, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
 from csvprep.rowsize import RowSizer
+from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema, resolve_schema
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ def check_table(
     progress: Progress | None = None,
 ) -> Report:
     """Check an opened table against a job."""
-    p = plan(table.header, job)
+    p = plan(table.header, job, EmailJudge())  # the run closes it
     builder = ReportBuilder(keep=keep, sinks=sinks)
     builder.add_file_issues(p.file_issues)
     # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (csvprep.rowsize).

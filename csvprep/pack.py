@@ -46,6 +46,7 @@ from csvprep.reader import Table, open_table
 from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
 from csvprep.rowsize import RowSizer
+from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema, shipped_modules
 from csvprep.zipstream import MAX_32, sha256_file
 
@@ -183,7 +184,7 @@ def pack(
     _check_module(job.schema.module, module, schema)
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     origins = Origins(table.header, table.keys, _source_name(source))
-    p = plan(table.header, job)
+    p = plan(table.header, job, EmailJudge())  # the run closes it
     sets = () if p.blocked else column_sets(p)
     if sets and not sets[0].columns:
         raise UsageError("no column of the file maps to a field: nothing to pack")

@@ -3,7 +3,7 @@
 The first three columns are ``_csvprep_row`` (the spreadsheet row), ``_csvprep_errors`` (``code (column):
 message`` for each error, joined by `` | ``) and ``_csvprep_source`` (the file the row is from); the input's
 own columns follow unchanged, but for a quote put before each cell a spreadsheet would run as a formula
-(:mod:`csvprep.formula`; taken off again on reading). Row and source are the row's origin
+(:mod:`csvprep.rules.formula`; taken off again on reading). Row and source are the row's origin
 (:mod:`csvprep.origin`): in a file that is itself a rejects file, the row in the first file. The engine
 ignores these columns (:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it
 again as it is. They come first so that a malformed row (more or fewer fields than the header) is written
@@ -26,9 +26,9 @@ import pyarrow.csv as pcsv
 
 from csvprep.batches import CSV_OPTIONS, csv_line
 from csvprep.engine import RESERVED_COLUMNS, Judged
-from csvprep.formula import neutralise, neutralise_text
 from csvprep.origin import ERRORS, ROW, SOURCE, Origins
 from csvprep.report import Issue
+from csvprep.rules.formula import neutralise, neutralise_text
 
 LEAD = (ROW, ERRORS, SOURCE)
 
@@ -86,7 +86,7 @@ class Rejects:
                 carried = batch.table.take(pa.array(pos[a:b])) if self.origins.carried else part
                 origin, source = self.origins.of_table(carried, rows[a:b])
                 lead = [pc.cast(pa.array(origin), pa.string()), why[a:b], source]
-                cells = [neutralise(c) for c in part.columns]  # a quote before each formula (csvprep.formula)
+                cells = [neutralise(c) for c in part.columns]  # a quote before each formula-like cell
                 out = pa.Table.from_arrays([*lead, *cells], names=[*LEAD, *self.keys])
                 buf = io.BytesIO()
                 pcsv.write_csv(out, buf, CSV_OPTIONS)

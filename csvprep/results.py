@@ -25,11 +25,11 @@ from typing import Any
 import pyarrow as pa
 
 from csvprep.errors import InputError, UsageError
-from csvprep.formula import neutralise
 from csvprep.origin import expand, expand_runs
 from csvprep.resultfiles import SUCCESS, ResultRow, read_results
 from csvprep.resultmatch import PackedZips, PackFile, assign, match_rows
 from csvprep.resultsout import Outcome, Output, ResultPaths, ResultTotals, prepare, reasons
+from csvprep.rules.formula import neutralise
 from csvprep.zoho_codes import explain
 
 __all__ = ["Outcome", "ResultPaths", "ResultTotals", "Results", "results"]
@@ -183,7 +183,7 @@ def _key_columns(manifest: dict[str, Any], files: Sequence[PackFile]) -> list[st
 
 def _failed_values(tables: Sequence[pa.Table], at: pa.Array, columns: Sequence[str]) -> list[pa.Array]:
     """The failed rows' values in ``columns``, gathered from the batch's column sets, each formula quoted
-    as rejects.csv quotes it (:mod:`csvprep.formula`), so failed.csv packs back to the same values."""
+    as rejects.csv quotes it (:mod:`csvprep.rules.formula`), so failed.csv packs back to the same values."""
     out = []
     for c in columns:
         have = next((t for t in tables if c in t.column_names), None)

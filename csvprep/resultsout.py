@@ -4,8 +4,8 @@
 ``_csvprep_row`` and ``_csvprep_source`` (the row's origin), ``_csvprep_errors`` (each Zoho code with its
 column and an explanation, :mod:`csvprep.zoho_codes`), ``_csvprep_status`` (skipped or unprocessed), then
 the row's values as packed, with a quote before each cell a spreadsheet would run as a formula, as in
-rejects.csv (:mod:`csvprep.formula`). The engine ignores the ``_csvprep_*`` columns and takes those quotes
-off again.
+rejects.csv (:mod:`csvprep.rules.formula`). The engine ignores the ``_csvprep_*`` columns and takes
+those quotes off again.
 
 Everything is written into a temporary directory beside the output directory and renamed into place at the
 end. A non-empty output directory is refused unless it is an earlier results output (its

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from csvprep import reader
 from csvprep.cli import main
 from csvprep.errors import CsvprepError
-from csvprep.formula import restore_text
 from csvprep.pack import iter_zip_rows
+from csvprep.rules.formula import restore_text
 
 FIELDS = [
     field("Last_Name", "text", length=20, system_mandatory=True),

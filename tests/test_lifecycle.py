@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import csvprep
-from csvprep import emails
+from csvprep.rules.emailworker import WORKER_MIN
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="counts children in /proc")
 
@@ -40,7 +40,7 @@ def _threads() -> set[int]:
 
 def _emails_csv(path: Path) -> Path:
     # Addresses the strict pattern cannot clear, enough of them that email-validator's worker starts.
-    rows = [f"Name{i},josé{i}@exemple.fr" for i in range(4 * emails.WORKER_MIN)]
+    rows = [f"Name{i},josé{i}@exemple.fr" for i in range(4 * WORKER_MIN)]
     path.write_text("Last_Name,Email\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return path
 
@@ -62,13 +62,13 @@ def _assert_nothing_left(baseline: tuple[set[int], set[int]]) -> None:
 
 def test_check_leaves_no_thread_or_process(tmp_path: Path, baseline: tuple[set[int], set[int]]) -> None:
     report = csvprep.check(_emails_csv(tmp_path / "in.csv"), module="Contacts")
-    assert report.summary.rows_read == 4 * emails.WORKER_MIN
+    assert report.summary.rows_read == 4 * WORKER_MIN
     _assert_nothing_left(baseline)
 
 
 def test_pack_leaves_no_thread_or_process(tmp_path: Path, baseline: tuple[set[int], set[int]]) -> None:
     result = csvprep.pack(_emails_csv(tmp_path / "in.csv"), tmp_path / "out", module="Contacts")
-    assert result.totals.rows_in == 4 * emails.WORKER_MIN
+    assert result.totals.rows_in == 4 * WORKER_MIN
     _assert_nothing_left(baseline)
 
 

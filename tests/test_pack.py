@@ -19,9 +19,9 @@ from csvprep import datagen
 from csvprep.batches import dump_json
 from csvprep.cli import main
 from csvprep.errors import UsageError
-from csvprep.formula import restore_text
 from csvprep.jobspec import DATE_FORMAT, DATETIME_FORMAT, FILE_ID_PLACEHOLDER
 from csvprep.pack import PackResult, iter_zip_rows
+from csvprep.rules.formula import restore_text
 from csvprep.schema import ModuleSchema, parse_schema
 
 

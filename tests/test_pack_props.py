@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep.errors import UsageError
-from csvprep.formula import restore_text
 from csvprep.pack import iter_zip_rows
+from csvprep.rules.formula import restore_text
 
 # Text fields of 12 characters: long cells and control characters are errors, so rows get rejected too.
 SCHEMA = schema_of(

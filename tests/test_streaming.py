@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep import api, datagen, reader
-from csvprep.engine import Plan, Validator, column_accept, plan, readahead
+from csvprep.engine import Plan, Validator, plan, readahead
 from csvprep.keyset import SeenKeys
 from csvprep.reader import open_csv, scan
 from csvprep.report import Issue, Report
@@ -297,7 +297,7 @@ def test_accept_implies_every_rule_passes(contacts_plan: Plan, cells: list[str])
     arr = pa.array(cells, pa.large_string())
     checked = 0
     for col in contacts_plan.columns:
-        accept = column_accept(col)
+        accept = col.accept
         if accept is None:
             continue
         ok = accept(arr)
@@ -316,7 +316,7 @@ def test_accept_implies_every_rule_passes(contacts_plan: Plan, cells: list[str])
 def test_numeric_date_hints_equal_dateutil() -> None:
     from dateutil import parser as dp
 
-    from csvprep.rules import _numeric_readings
+    from csvprep.rules.dates import numeric_readings
 
     for v in ("1990-1-5", "1990-13-01", "2001-2-30", "5/7/1990", "25/12/1990", "13/13/2000", "0/1/2000"):
         readings = set()
@@ -325,4 +325,4 @@ def test_numeric_date_hints_equal_dateutil() -> None:
                 readings.add(dp.parse(v, dayfirst=dayfirst, yearfirst=bool(re.match(r"\d{4}", v))).date())
             except (ValueError, OverflowError):
                 continue
-        assert _numeric_readings(v) == readings, v
+        assert numeric_readings(v) == readings, v

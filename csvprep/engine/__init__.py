@@ -12,7 +12,7 @@ from csvprep.engine.job import OPERATIONS, Job, Operation
 from csvprep.engine.pipeline import LARGE_INPUT, Judged, judge, readahead
 from csvprep.engine.planning import MAX_COLUMNS, RESERVED_COLUMNS, Column, Plan, Role, plan
 from csvprep.engine.run import Run
-from csvprep.engine.validate import Prepared, Validator, column_accept
+from csvprep.engine.validate import Prepared, Validator
 
 __all__ = [
     "LARGE_INPUT",
@@ -30,7 +30,6 @@ __all__ = [
     "Role",
     "Run",
     "Validator",
-    "column_accept",
     "judge",
     "plan",
     "readahead",

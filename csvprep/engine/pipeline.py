@@ -14,9 +14,9 @@ import numpy as np
 from csvprep import codes
 from csvprep.engine.planning import RESERVED_COLUMNS
 from csvprep.engine.validate import Prepared, Validator
-from csvprep.formula import restore_batch
 from csvprep.reader import Batch, MalformedRow, Table
 from csvprep.report import Issue, IssueBatch
+from csvprep.rules.formula import restore_batch
 
 T = TypeVar("T")
 

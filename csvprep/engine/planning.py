@@ -14,11 +14,11 @@ from csvprep.codes import Severity
 from csvprep.engine.hints import suggest
 from csvprep.engine.job import Job
 from csvprep.layouts import layout_issues
-from csvprep.lookups import lookup_target
 from csvprep.printable import printable
 from csvprep.reader import unique_keys
 from csvprep.report import Issue
-from csvprep.rules import Rule, control_rule, formula_rule, record_id_rules, required, rules_for
+from csvprep.rules import Accept, ColumnRules, EmailJudge, Holds, Rule, column_rules, known_type
+from csvprep.rules.lookups import lookup_target
 from csvprep.schema import (
     CHILD_CSV_TYPES,
     FILE_TYPES,
@@ -60,6 +60,8 @@ class Column:
     """For ``X.sub`` lookup columns: ``sub`` (``id`` or a field of the target module)."""
     target: FieldSpec | None = None
     """For ``X.sub`` lookup columns: the target module's field ``sub``, whose rules judge the values."""
+    accept: Accept | None = None
+    """Clears the cells that pass every rule but the first (:class:`csvprep.rules.ColumnRules`)."""
 
     @property
     def api_name(self) -> str:
@@ -74,6 +76,8 @@ class Plan:
     job: Job
     columns: tuple[Column, ...]
     file_issues: tuple[Issue, ...]
+    emails: EmailJudge | None = None
+    """The judge of the columns' email rules; the :class:`csvprep.engine.Run` of the plan closes it."""
 
     @property
     def blocked(self) -> bool:
@@ -104,43 +108,48 @@ class _Header:
 
     job: Job
     positions: dict[str, list[int]]
-    control: Rule
+    emails: EmailJudge
     targets: dict[str, ModuleSchema | None] = field(default_factory=dict)
     unknown: int = 0
 
 
-def plan(header: Sequence[str], job: Job) -> Plan:
-    """Map each header cell to a field and collect the file-level issues."""
+def plan(header: Sequence[str], job: Job, emails: EmailJudge | None = None) -> Plan:
+    """Map each header cell to a field and collect the file-level issues. ``emails`` judges the email
+    addresses (it may start a worker process: pass the plan to a :class:`csvprep.engine.Run`, which closes
+    it); without one they are judged in this process."""
     positions: dict[str, list[int]] = {}
     for i, h in enumerate(header):
         positions.setdefault(h, []).append(i + 1)
-    ctx = _Header(job, positions, control_rule())
+    ctx = _Header(job, positions, emails or EmailJudge(worker=False))
     issues: list[Issue] = []
     columns: list[Column] = []
     for i, (h, key) in enumerate(zip(header, unique_keys(list(header)), strict=True)):
-        role, f, rules, sub, target, found = _map_column(i, h, ctx)
-        checks = (ctx.control, *rules) if role != "ignored" else ()
-        columns.append(Column(i, key, h, role, f, checks, sub, target))
+        role, f, checks, sub, target, found = _map_column(i, h, ctx)
+        if role == "ignored":
+            columns.append(Column(i, key, h, role, f, (), sub, target))
+        else:
+            checks = checks or column_rules(None)
+            columns.append(Column(i, key, h, role, f, checks.rules, sub, target, checks.accept))
         issues.extend(found)
     present = {c.api_name for c in columns if c.role not in ("invalid", "ignored")}
     issues.extend(_missing_columns(job, present, any(c.role == "key" for c in columns)))
     issues.extend(_key_issues(job))
     issues.extend(_width_issues(job, sum(1 for c in columns if c.role != "ignored")))
-    return Plan(job, tuple(columns), tuple(issues))
+    return Plan(job, tuple(columns), tuple(issues), emails)
 
 
-_Mapped = tuple[Role, "FieldSpec | None", Sequence[Rule], "str | None", "FieldSpec | None", list[Issue]]
+_Mapped = tuple[Role, "FieldSpec | None", "ColumnRules | None", "str | None", "FieldSpec | None", list[Issue]]
 
 
 def _map_column(i: int, h: str, ctx: _Header) -> _Mapped:
-    """One header cell: its role, field, rules (without the control rule), lookup part and issues."""
+    """One header cell: its role, field, rules (None: the control rule alone), lookup part and issues."""
     if h in RESERVED_COLUMNS:
-        return "ignored", None, (), None, None, []
+        return "ignored", None, None, None, None, []
     if not h.strip():
-        return "invalid", None, (), None, None, [issue("blank-column", None, position=i + 1)]
+        return "invalid", None, None, None, None, [issue("blank-column", None, position=i + 1)]
     seen = ctx.positions[h]
     if len(seen) > 1 and seen[0] != i + 1:
-        return "invalid", None, (), None, None, []  # reported once, at its first position
+        return "invalid", None, None, None, None, []  # reported once, at its first position
     duplicate = [issue("duplicate-column", h, positions=", ".join(map(str, seen)))] if len(seen) > 1 else []
     schema = ctx.job.schema
     base, dot, sub = h.partition(".")
@@ -151,29 +160,32 @@ def _map_column(i: int, h: str, ctx: _Header) -> _Mapped:
         return (
             "invalid",
             None,
-            (),
+            None,
             None,
             None,
             [*duplicate, issue("unknown-column", h, module=schema.module, hint=hint)],
         )
     refused = _refusal(h, f, bool(dot), ctx.job)
     if refused is not None:
-        return "invalid", None, (), None, None, [*duplicate, refused]
+        return "invalid", None, None, None, None, [*duplicate, refused]
+    emails, required_value = ctx.emails, _required(f, ctx.job)
     if dot:
         target = None if sub == "id" else lookup_target(f, sub, ctx.targets)
+        holds: FieldSpec | Holds
         if sub == "id":
-            rules = record_id_rules()
+            holds = Holds.RECORD_ID
         else:  # the target field's own rules, or at least the formula warning of any text
-            rules = (rules_for(target) if target else None) or [formula_rule()]
+            holds = target if target is not None and known_type(target) else Holds.ANY_TEXT
         role: Role = "lookup-id" if sub == "id" else "lookup-field"
-        return role, f, _with_required(f, ctx.job, rules), sub, target, duplicate
+        checks = column_rules(holds, required_value=required_value, emails=emails)
+        return role, f, checks, sub, target, duplicate
     if _is_key(f, ctx.job):
-        rules = record_id_rules() if f.api_name == "id" else (rules_for(f) or [])
-        return "key", f, rules, None, None, duplicate
-    known = rules_for(f)
-    if known is None:
+        key_holds = Holds.RECORD_ID if f.api_name == "id" else f
+        return "key", f, column_rules(key_holds, emails=emails), None, None, duplicate
+    if not known_type(f):
         duplicate.append(issue("unknown-data-type", h, data_type=f.data_type))
-    return "value", f, _with_required(f, ctx.job, known or []), None, None, duplicate
+    checks = column_rules(f, required_value=required_value, emails=emails)
+    return "value", f, checks, None, None, duplicate
 
 
 def _is_key(f: FieldSpec, job: Job) -> bool:
@@ -198,11 +210,10 @@ def _refusal(h: str, f: FieldSpec, dot: bool, job: Job) -> Issue | None:
     return None
 
 
-def _with_required(f: FieldSpec, job: Job, rules: Sequence[Rule]) -> list[Rule]:
-    """Put the mandatory rule first where an empty cell would fail at Zoho (system or layout mandatory)."""
+def _required(f: FieldSpec, job: Job) -> bool:
+    """Whether an empty cell would fail at Zoho (system or layout mandatory)."""
     mandatory = f.system_mandatory or f.api_name in job.schema.layout_required
-    needs = mandatory and (job.operation != "update" or not job.ignore_empty)
-    return [required(), *rules] if needs else list(rules)
+    return mandatory and (job.operation != "update" or not job.ignore_empty)
 
 
 def _missing_columns(job: Job, present: set[str], has_key: bool) -> list[Issue]:

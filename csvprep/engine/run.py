@@ -15,7 +15,6 @@ from csvprep.engine.pipeline import Judged, judge
 from csvprep.engine.planning import Plan
 from csvprep.engine.validate import Validator
 from csvprep.reader import Table
-from csvprep.rules import close_judges
 
 T = TypeVar("T")
 
@@ -36,7 +35,8 @@ class Run:
     def __enter__(self) -> Run:
         stack = self._stack
         pool = stack.enter_context(ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="csvprep-check"))
-        stack.callback(close_judges)
+        if self.plan.emails is not None:
+            stack.callback(self.plan.emails.close)
         self._validator = Validator(self.plan, pool)
         stack.callback(self._validator.close)
         stack.callback(self.table.close)  # unread batches: the reader's pool and file

@@ -19,19 +19,10 @@ if TYPE_CHECKING:
 
 from csvprep.engine.crossrow import CrossRows, single
 from csvprep.engine.found import NO_CROSS_ROW, Found, Messages, first_per_cell, strings
-from csvprep.engine.planning import Column, Plan
+from csvprep.engine.planning import Plan
 from csvprep.reader import Batch
 from csvprep.report import IssueBatch
-from csvprep.rules import (
-    Accept,
-    Ok,
-    Rule,
-    accept_for,
-    accept_no_formula,
-    accept_record_id,
-    accept_required,
-    has_control,
-)
+from csvprep.rules import Accept, Ok, Rule, has_control
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -69,7 +60,7 @@ class Validator:
         self._messages = Messages(plan, set())
         self._cross = CrossRows(plan, self._messages.rank)
         self._messages.casefold = self._cross.casefold
-        self._accepts: dict[str, Accept | None] = {c.key: column_accept(c) for c in checked}
+        self._accepts: dict[str, Accept | None] = {c.key: c.accept for c in checked}
         self._waits = {c.key for c in checked if any(r.prefetch is not None for r in c.rules)}
         self._pool = pool
 
@@ -193,7 +184,7 @@ class Validator:
         elif has_control(arr):
             suspect, skip = ~accept(arr) | ~self._rules[key][0].ok(arr), 0
         else:
-            suspect, skip = ~accept(arr), 1  # the control rule (first, see column_accept) passes every cell
+            suspect, skip = ~accept(arr), 1  # the control rule (first, see ColumnRules) passes every cell
         prefetch = [r.prefetch for r in self._rules[key] if r.prefetch is not None]
         if prefetch and suspect.any():
             cells = arr.filter(pa_arrow.array(suspect))
@@ -236,32 +227,3 @@ def _on_series(ok: Ok) -> Callable[[pd.Series], pd.Series]:
         return pd.Series(ok(_arrow_column(s)), index=s.index, dtype=bool)
 
     return check
-
-
-def column_accept(col: Column) -> Accept | None:
-    """One pass that clears the cells passing every rule of the column but the control rule."""
-    known = ("control-character", "required-empty")
-    if not col.rules or col.rules[0].code != "control-character":
-        return None  # not the layout plan() makes: run every rule on every cell
-    typed = [r for r in col.rules if r.code not in known]
-    required = any(r.code == "required-empty" for r in col.rules)
-    if not typed:
-        base: Accept | None = None
-    elif col.role == "lookup-id" or (col.role == "key" and col.api_name == "id"):
-        base = accept_record_id()
-    elif col.role == "lookup-field" and col.target is None:
-        base = accept_no_formula
-    elif (spec := col.target or col.field) is not None:
-        base = accept_for(spec)
-        if base is None:
-            return None
-    else:
-        return None
-
-    def accept(arr: pa_arrow.Array) -> np.ndarray:
-        ok = base(arr) if base is not None else np.ones(len(arr), dtype=bool)
-        if required:
-            ok &= accept_required(arr)
-        return ok
-
-    return accept

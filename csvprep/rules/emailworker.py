@@ -1,19 +1,17 @@
 """email-validator's verdicts on addresses: memoised, and judged in bulk by a worker process.
 
-email-validator decides every address the strict pattern of :mod:`csvprep.rules` cannot clear. It is pure
-Python, ~28 µs an address: at 1M rows with 1% bad emails its ~10k calls held this process's GIL for
-~0.5 s, on the thread every batch waits for. So :func:`prefetch` (called one batch ahead, on the reader's
-thread) hands a batch's doubtful addresses to a worker process running this same file, which judges them on
-the other core, and memoises the answers for :func:`verdict`. The worker is started on the first large
-request (which is judged here while it boots), or by :meth:`Verdicts.start` before a large input is read,
-and then judges every request; it lives as long as this process (it exits when its stdin closes). If it
-cannot start or dies, the addresses are judged here. Run as a script, this module is the
-worker: it imports nothing of csvprep.
+email-validator decides every address the strict pattern of :mod:`csvprep.rules.email` cannot clear. It is
+pure Python and holds the GIL, on the thread every batch waits for. So :meth:`EmailJudge.prefetch` (called
+one batch ahead, on the reader's thread) hands a batch's doubtful addresses to a worker process running this
+same file, which judges them on another core, and memoises the answers for :meth:`EmailJudge.verdict`. The
+worker is started on the first large request (which is judged here while it boots), or by
+:meth:`EmailJudge.start` before a large input is read; :meth:`EmailJudge.close` (or leaving the ``with``
+block) stops it. If it cannot start or dies, the addresses are judged here. Run as a script, this module is
+the worker: it imports nothing of csvprep.
 """
 
 from __future__ import annotations
 
-import atexit
 import collections
 import contextlib
 import itertools
@@ -26,8 +24,11 @@ from collections.abc import Sequence
 from typing import IO
 
 MEMO_SIZE = 8192
-"""Verdicts kept: two batches' doubtful addresses (~600 each at 1% bad cells) with room to spare; a memo
-that grew with the file would hold ~20 MB at 10M rows (issue #5)."""
+"""Verdicts kept: two batches' doubtful addresses with room to spare; a memo that grew with the file would
+grow without bound (issue #5)."""
+
+_EXIT_WAIT = 2.0
+"""Seconds the worker gets to finish its last answer once its stdin is closed, before it is killed."""
 
 WORKER_MIN = 64
 """Fewer doubtful addresses than this are judged here: not worth a process for a small file."""
@@ -35,7 +36,7 @@ WORKER_MIN = 64
 
 def judge(value: str) -> str | None:
     """None when email-validator accepts the address (syntax only, no DNS), else its reason."""
-    # Imported here: this process needs it only for the rare address the worker did not judge (~40 ms).
+    # Imported here: this process needs it only for the rare address the worker did not judge.
     from email_validator import EmailNotValidError, validate_email
 
     try:
@@ -95,23 +96,29 @@ class _Worker:
             with contextlib.suppress(OSError):
                 self._proc.stdin.close()
         try:
-            self._proc.wait(timeout=2)
+            self._proc.wait(timeout=_EXIT_WAIT)
         except subprocess.TimeoutExpired:
             self._proc.kill()
+            self._proc.wait()
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
 
 
-class Verdicts:
-    """A bounded memo of verdicts, filled here or by a worker process.
+class EmailJudge:
+    """email-validator's verdicts: a bounded memo, filled here or by a worker process it starts lazily.
 
-    It holds at most ``size`` verdicts, the newest; a single request larger than that is kept whole.
+    It holds at most ``size`` verdicts, the newest; a single request larger than that is kept whole. With
+    ``worker`` False every address is judged in this process and no process is ever started. Use it as a
+    context manager (or call :meth:`close`): the worker lives until then.
     """
 
-    def __init__(self, size: int = MEMO_SIZE, worker_min: int = WORKER_MIN) -> None:
+    def __init__(self, size: int = MEMO_SIZE, worker_min: int = WORKER_MIN, *, worker: bool = True) -> None:
         self._memo: dict[str, str | None] = {}
         self._size = size
         self._worker_min = worker_min
         self._worker: _Worker | None = None
-        self._broken = False
+        self._allowed = worker
+        self._broken = not worker
         self._pid = os.getpid()
         self._lock = threading.Lock()
         self._pending: collections.deque[list[str]] = collections.deque()
@@ -188,14 +195,14 @@ class Verdicts:
         except OSError:
             self._broken = True
             return None
-        atexit.register(self.close)
-        return None  # booting (~0.1 s): the request that started it is judged here (~15 ms) meanwhile
+        return None  # booting: the request that started it is judged here meanwhile
 
     def _adopt_fork(self) -> None:
         """In a forked copy of this process the worker's pipes and the requests in them are the parent's:
         start afresh. Call with the lock held."""
         if self._pid != os.getpid():
-            self._worker, self._broken, self._pid = None, False, os.getpid()
+            self._worker, self._pid = None, os.getpid()
+            self._broken = not self._allowed
             self._pending = collections.deque()
 
     def _send(self, values: list[str], boot: bool) -> bool:
@@ -221,10 +228,17 @@ class Verdicts:
                     del memo[old]
             memo.update(answers)
 
+    def __enter__(self) -> EmailJudge:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
-        """Stop the worker process (it also stops by itself when this process ends)."""
+        """Stop the worker process and wait for it; the judge still answers, in this process."""
         with self._lock:
             worker, self._worker = self._worker, None
+            self._allowed, self._broken = False, True
         if worker is not None and self._pid == os.getpid():  # a fork's copy is the parent's to stop
             worker.close()
 

@@ -15,7 +15,7 @@ quote followed by such a cell loses one, so every value comes back byte for byte
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csvprep.keyset import string_bytes
+from csvprep.rules.base import Accept, Ok, Rule
 
 if TYPE_CHECKING:
     from csvprep.reader import Batch
@@ -134,3 +135,38 @@ def restore_batch(batch: Batch, keep: Collection[int]) -> Batch:
         for m in batch.malformed
     )
     return replace(batch, table=pa.Table.from_arrays(columns, names=table.column_names), malformed=malformed)
+
+
+# --- the formula-like warning, a rule of every text-like column --------------------------------------
+
+
+def _formula_detail(value: str) -> Mapping[str, object]:
+    return {"lead": lead_of(value)}
+
+
+def formula_rule(exempt: Ok | None = None) -> Rule:
+    """A warning where a spreadsheet would run the cell as a formula, unless ``exempt`` (the field's own
+    rule) takes the value as data."""
+
+    def ok(arr: pa.Array) -> np.ndarray:
+        bad = formula_like(arr)
+        if exempt is not None and bad.any():
+            at = np.flatnonzero(bad)
+            bad[at[exempt(arr.take(pa.array(at)))]] = False
+        return ~bad
+
+    return Rule("formula-like", ok, detail=_formula_detail)
+
+
+def accept_no_formula(arr: pa.Array) -> np.ndarray:
+    """Accept test of :func:`formula_rule`: the cell starts with no byte a formula starts with."""
+    return ~could_be_formula(arr)
+
+
+def and_no_formula(accept: Accept) -> Accept:
+    """``accept`` and :func:`accept_no_formula` in one test."""
+
+    def both(arr: pa.Array) -> np.ndarray:
+        return accept(arr) & accept_no_formula(arr)
+
+    return both
