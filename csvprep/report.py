@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csvprep import codes
+from csvprep.arrowbytes import string_bytes
 from csvprep.clip import MAX_ECHO, clip, clip_array
 from csvprep.codes import Severity
-from csvprep.keyset import string_bytes
 
 ISSUE_FIELDS = ("row", "column", "code", "severity", "value", "message")
 

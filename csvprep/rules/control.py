@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from csvprep.keyset import string_bytes
+from csvprep.arrowbytes import string_bytes
 from csvprep.rules.base import Rule, np_mask
 
 # C0 controls but tab, LF and CR; DEL and the C1 controls (U+0085 among them); the bidi embeddings,

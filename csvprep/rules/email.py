@@ -9,7 +9,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from csvprep.keyset import string_bytes
+from csvprep.arrowbytes import string_bytes
 from csvprep.rules.base import Accept, Ok, Rule, TypeRules, byte_lengths, limit_of, np_mask, too_long
 from csvprep.rules.emailworker import EmailJudge
 from csvprep.schema import FieldSpec

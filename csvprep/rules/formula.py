@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from csvprep.keyset import string_bytes
+from csvprep.arrowbytes import string_bytes
 from csvprep.rules.base import Accept, Ok, Rule
 
 if TYPE_CHECKING:
