@@ -99,7 +99,7 @@ def slices(
 
 @dataclass(frozen=True, slots=True)
 class _Slice:
-    """A slice being parsed: its pieces' futures and the future of their join into one table."""
+    """A slice being parsed: the futures of its pieces but the last, and of the last one joining them all."""
 
     end: int
     pieces: list[Future[pa.Table]]
@@ -113,13 +113,18 @@ class _Slice:
         wait(futures)
 
 
-def _join_parsed(
-    pieces: list[Future[pa.Table]], join: Callable[[list[pa.Table]], pa.Table | None]
+def _last_then_join(
+    parse: Callable[[tuple[int, int]], pa.Table],
+    last: tuple[int, int],
+    others: list[Future[pa.Table]],
+    join: Callable[[list[pa.Table]], pa.Table | None],
 ) -> pa.Table | None:
-    # Submitted after its pieces: a pool takes tasks in order, so they have all started when this waits.
-    wait(pieces)  # all of them, so that none runs on when one failed
-    tables = [f.result() for f in pieces]
-    pieces.clear()  # the piece tables are freed once joined
+    """Parse a slice's last piece, then join all its pieces (a pool takes tasks in order: the others
+    started before this one, so they are done or nearly when it gets to the join)."""
+    table = parse(last)
+    wait(others)  # all of them, so that none runs on when one failed
+    tables = [*(f.result() for f in others), table]
+    others.clear()  # the piece tables are freed once joined
     return join(tables)
 
 
@@ -162,8 +167,9 @@ def fast_tables(
 
     def start(begin: int, data: np.ndarray, pieces: list[tuple[int, int]]) -> _Slice:
         parse_piece = functools.partial(read, pa.py_buffer(data))
-        futures = [pool.submit(parse_piece, piece) for piece in pieces]
-        return _Slice(begin + pieces[-1][1], futures, pool.submit(_join_parsed, futures, join))
+        futures = [pool.submit(parse_piece, piece) for piece in pieces[:-1]]
+        joined = pool.submit(_last_then_join, parse_piece, pieces[-1], futures, join)
+        return _Slice(begin + pieces[-1][1], futures, joined)
 
     def finish(job: _Slice) -> Iterator[tuple[pa.Table, int]]:
         part = job.joined.result()
