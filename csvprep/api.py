@@ -12,25 +12,20 @@ A thin layer over the engine, so that the CLI, pack and a data pipeline run the 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from collections.abc import Sequence
 
 from csvprep.arguments import check_arguments
-from csvprep.engine import Job, Operation, Run, plan
+from csvprep.engine import Run, plan
 from csvprep.jobspec import column_sets
+from csvprep.judging import BatchLoop, run_source
+from csvprep.options import Job, Operation, Progress, Source
 from csvprep.reader import Table, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
 from csvprep.rowsize import RowSizer
 from csvprep.rules import EmailJudge
-from csvprep.schema import ModuleSchema, resolve_schema
+from csvprep.schema import ModuleSchema
 
-if TYPE_CHECKING:
-    import pandas as pd
-
-# pandas is imported only by callers that pass a DataFrame: a CSV check does not pay for it (~0.65 s).
-Source = Union[str, "os.PathLike[str]", "pd.DataFrame"]
-Progress = Callable[[int, int], None]
-"""Called after each batch with (rows done, bytes done)."""
+__all__ = ["Progress", "Source", "check", "check_job", "check_table", "make_job", "run_source"]
 
 
 def make_job(
@@ -43,7 +38,7 @@ def make_job(
 ) -> Job:
     """The job an upload will run: its schema (shipped ``module`` or an org ``schema`` file, with the org's
     saved layouts response ``layout`` if given) and options."""
-    return Job(resolve_schema(module, schema, layout), operation, find_by, ignore_empty)
+    return Job.resolve(module, schema, operation, find_by, ignore_empty, layout)
 
 
 def check(
@@ -73,6 +68,30 @@ def check(
     """
     check_arguments(locals())
     job = make_job(module, schema, operation, find_by, ignore_empty, layout)
+    return check_job(
+        source,
+        job,
+        encoding=encoding,
+        delimiter=delimiter,
+        sheet=sheet,
+        keep=keep,
+        sinks=sinks,
+        progress=progress,
+    )
+
+
+def check_job(
+    source: Source,
+    job: Job,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    keep: int | None = None,
+    sinks: Sequence[IssueSink] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """:func:`check` with the job as a value (the command line's route)."""
     table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
     return check_table(table, job, keep=keep, sinks=sinks, progress=progress)
 
@@ -91,21 +110,8 @@ def check_table(
     builder.add_file_issues(p.file_issues)
     # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (csvprep.rowsize).
     sizer = None if p.blocked else RowSizer(p, column_sets(p))
-    rows = 0
     with Run(table, p) as run:
-        for judged in run.judged():
-            if sizer is not None:
-                judged = sizer.judge(judged)
-            rows += judged.batch.records
-            builder.add(judged.issues)
-            if progress is not None:
-                progress(rows, judged.batch.bytes_done)
-    return builder.finish(rows, run_source(table, job))
-
-
-def run_source(table: Table, job: Job) -> dict[str, Any]:
-    """What was read and how, and the job: the ``source`` part of a report's summary."""
-    source: dict[str, Any] = {**table.describe(), "module": job.schema.module, "operation": job.operation}
-    if job.find_by:
-        source["find_by"] = job.find_by
-    return source
+        loop = BatchLoop(run, builder, sizer, progress)
+        for _ in loop:
+            pass
+    return builder.finish(loop.rows, run_source(table, job))

@@ -275,7 +275,7 @@ class Batcher:
             if not taken:
                 if not ob.rows:
                     raise UsageError(
-                        f"--max-zip-bytes {self.limit:,} is too small for row {int(rows[0])} "
+                        f"max_zip_bytes={self.limit:,} is too small for row {int(rows[0])} "
                         "even alone in a ZIP"
                     )
                 self._close()

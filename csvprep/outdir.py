@@ -94,8 +94,7 @@ def prepare(out: Path, force: bool, inputs: Iterable[str | os.PathLike[str]] = (
     entries = _entries(path, out)
     if entries and not force:
         raise UsageError(
-            f"output directory {out} is not empty; pass --force (force=True) to replace an earlier pack "
-            "output"
+            f"output directory {out} is not empty; pass force=True to replace an earlier pack output"
         )
     if entries:
         _check_earlier(path, out, entries)

@@ -2,14 +2,14 @@
 
 Output (one directory): ``<Module>_<NNNN>.zip`` batches, each with one UTF-8 CSV of at most ``max_rows``
 records in at most ``max_zip_bytes`` of ZIP, and its create-job request ``<Module>_<NNNN>.job.json``
-(:mod:`csvprep.batches`, :mod:`csvprep.jobspec`; limits and keys from ``../shared/reference/zoho-rules.md``
-§2.1 and §2.3); ``rejects.csv`` with every row that has an error (:mod:`csvprep.rejects`); and
-``manifest.json``, which accounts for every row: the input's checksum, the options, each batch's source rows,
-sizes and checksum, the totals and the API credits (500 a job, §2.1).
+(:mod:`csvprep.batches`, :mod:`csvprep.jobspec`); ``rejects.csv`` with every row that has an error
+(:mod:`csvprep.rejects`); and ``manifest.json``, which accounts for every row: the input's checksum, the
+options, each batch's source rows, sizes and checksum, the totals and the API credits (500 a job).
+Limits and credits: https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html
 
-The input is validated exactly as ``check`` does (same plan, validator and batch loop), so the rows rejected
-are the rows ``check`` reports with errors, and the result carries the same report. Everything is written
-in a temporary directory beside the output directory and renamed into place at the end: an interrupted run
+The input is judged by the batch loop ``check`` runs (:mod:`csvprep.judging`), so the rows rejected are
+the rows ``check`` reports with errors, and the result carries the same report. Everything is written in a
+temporary directory beside the output directory and renamed into place at the end: an interrupted run
 leaves no half-written batch set.
 """
 
@@ -24,10 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from csvprep import outdir
-from csvprep.api import Progress, Source, make_job, run_source
 from csvprep.arguments import check_pack_arguments
 from csvprep.batches import (
     MANIFEST,
@@ -37,9 +35,21 @@ from csvprep.batches import (
     iter_zip_rows,
 )
 from csvprep.codes import Severity
-from csvprep.engine import Judged, Operation, Plan, Run, plan
+from csvprep.engine import Plan, Run, plan
 from csvprep.errors import OutputError, UsageError
 from csvprep.jobspec import ColumnSet, column_sets, describe_sets
+from csvprep.judging import BatchLoop, good_table, run_source
+from csvprep.options import (
+    DEFAULT_COMPRESSION,
+    MAX_CSV_BYTES,
+    MAX_ROWS,
+    MAX_ZIP_BYTES,
+    Job,
+    Operation,
+    PackOptions,
+    Progress,
+    Source,
+)
 from csvprep.origin import Origins
 from csvprep.outfile import describe_os_error, is_write_error
 from csvprep.reader import Table, open_table
@@ -48,16 +58,19 @@ from csvprep.report import Report, ReportBuilder
 from csvprep.rowsize import RowSizer
 from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema, shipped_modules
-from csvprep.zipstream import MAX_32, sha256_file
+from csvprep.zipstream import sha256_file
 
-__all__ = ["PackResult", "PackTotals", "iter_zip_rows", "pack"]
+__all__ = [
+    "MAX_CSV_BYTES",
+    "MAX_ROWS",
+    "MAX_ZIP_BYTES",
+    "PackResult",
+    "PackTotals",
+    "iter_zip_rows",
+    "pack",
+    "pack_job",
+]
 
-MAX_ROWS = 25_000
-MAX_ZIP_BYTES = 25 * 1024 * 1024
-# Zoho's limitations page puts 25 MB on the CSV, its upload page on the ZIP: both are kept by default, and a
-# user who reads it the other way may raise this one.
-# https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html
-MAX_CSV_BYTES = 25 * 1024 * 1024
 CREDITS_PER_JOB = 500
 REJECTS = "rejects.csv"
 
@@ -111,43 +124,15 @@ def _replace(staging: outdir.Staging) -> None:
     staging.commit()
 
 
-def _check_limits(max_rows: int, max_zip_bytes: int, compression: int, max_csv_bytes: int) -> None:
-    if not 1 <= max_rows <= MAX_ROWS:
-        raise UsageError(f"--max-rows must be 1 to {MAX_ROWS:,} (Zoho's limit per job), not {max_rows}")
-    if not 1 <= max_zip_bytes <= MAX_ZIP_BYTES:
-        raise UsageError(
-            f"--max-zip-bytes must be 1 to {MAX_ZIP_BYTES:,} (Zoho's 25 MB upload limit), not {max_zip_bytes}"
-        )
-    if not 1 <= max_csv_bytes <= MAX_32:
-        raise UsageError(
-            f"max_csv_bytes must be 1 to {MAX_32:,} (a plain ZIP's entry limit), not {max_csv_bytes}"
-        )
-    if not 0 <= compression <= 9:
-        raise UsageError(f"--compression must be 0 (store) to 9 (smallest), not {compression}")
-
-
-def _check_module(name: str, module: str | None, schema: object) -> None:
+def _check_module(schema: ModuleSchema) -> None:
     """The job JSON names the module, so a name guessed from a schema file's name is not good enough."""
-    guessed = (
-        module is None
-        and isinstance(schema, (str, os.PathLike))
-        and name == Path(schema).stem
-        and name.lower() not in {m.lower() for m in shipped_modules()}
-    )
+    name = schema.module
+    guessed = schema.module_guessed and name.lower() not in {m.lower() for m in shipped_modules()}
     if guessed or not _MODULE_NAME.fullmatch(name):
         raise UsageError(
             f"the job JSON must name the module and '{name}' is only the schema file's name: "
-            "pass --module NAME (e.g. Contacts) with --schema"
+            "pass module=NAME (e.g. Contacts) with the schema"
         )
-
-
-def _good_table(judged: Judged, keys: Sequence[str]) -> tuple[pa.Table, np.ndarray]:
-    batch = judged.batch
-    keep = ~np.isin(batch.rows, judged.error_rows)
-    table = batch.table.select(list(keys))
-    if not keep.all():
-        table = table.filter(pa.array(keep))
-    return table, batch.rows[keep]
 
 
 def pack(
@@ -161,7 +146,7 @@ def pack(
     max_rows: int = MAX_ROWS,
     max_zip_bytes: int = MAX_ZIP_BYTES,
     max_csv_bytes: int = MAX_CSV_BYTES,
-    compression: int = 6,
+    compression: int = DEFAULT_COMPRESSION,
     ignore_empty: bool = False,
     layout: str | os.PathLike[str] | None = None,
     force: bool = False,
@@ -177,12 +162,44 @@ def pack(
     :class:`csvprep.CsvprepError` (and writes nothing) when the run cannot happen (a wrong argument included).
     """
     check_pack_arguments(locals())
-    _check_limits(max_rows, max_zip_bytes, compression, max_csv_bytes)
+    options = PackOptions(max_rows, max_zip_bytes, max_csv_bytes, compression, force)
     out = Path(out_dir)
     target = _prepare_out(out, force, source)
-    job = make_job(module, schema, operation, find_by, ignore_empty, layout)
-    _check_module(job.schema.module, module, schema)
-    table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    job = Job.resolve(module, schema, operation, find_by, ignore_empty, layout)
+    read = {"encoding": encoding, "delimiter": delimiter, "sheet": sheet}
+    return _pack(source, target, job, options, read, keep, progress)
+
+
+def pack_job(
+    source: Source,
+    out_dir: str | os.PathLike[str],
+    job: Job,
+    options: PackOptions,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    keep: int | None = None,
+    progress: Progress | None = None,
+) -> PackResult:
+    """:func:`pack` with its options as values (the command line's route)."""
+    target = _prepare_out(Path(out_dir), options.force, source)
+    read = {"encoding": encoding, "delimiter": delimiter, "sheet": sheet}
+    return _pack(source, target, job, options, read, keep, progress)
+
+
+def _pack(
+    source: Source,
+    target: outdir.Target,
+    job: Job,
+    options: PackOptions,
+    read: dict[str, str | None],
+    keep: int | None,
+    progress: Progress | None,
+) -> PackResult:
+    out = target.shown
+    _check_module(job.schema)
+    table = open_table(source, **read)
     origins = Origins(table.header, table.keys, _source_name(source))
     p = plan(table.header, job, EmailJudge())  # the run closes it
     sets = () if p.blocked else column_sets(p)
@@ -191,59 +208,49 @@ def pack(
     staging = outdir.claim(target)
     tmp = staging.path
     done = False
-    batcher = Batcher(tmp, p, sets, max_rows, max_zip_bytes, compression, max_csv_bytes)
+    batcher = Batcher(
+        tmp, p, sets, options.max_rows, options.max_zip_bytes, options.compression, options.max_csv_bytes
+    )
     rejects: Rejects | None = None
     try:
         builder = ReportBuilder(keep=keep)
         builder.add_file_issues(p.file_issues)
         file_errors = [i for i in p.file_issues if i.severity == Severity.ERROR]
         rejects = Rejects(tmp / REJECTS, table.header, table.keys, file_errors, origins)
-        keys = [c.key for c in p.mapped]
-        rows_in = 0
-        sizer = RowSizer(p, sets, max_zip_bytes, max_csv_bytes, compression)
+        sizer = None
+        if not p.blocked:
+            sizer = RowSizer(p, sets, options.max_zip_bytes, options.max_csv_bytes, options.compression)
         with Run(table, p) as run:
             facts = _input_facts(source, table, run)
-            for judged in run.judged():
-                rows_in += judged.batch.records
-                if not p.blocked:
-                    good, good_rows = _good_table(judged, keys)
-                    # A row no batch can hold becomes a row error here, before the batcher sees it.
-                    sized = sizer.judge(judged, good)
-                    if sized is not judged:
-                        judged = sized
-                        good, good_rows = _good_table(judged, keys)
-                builder.add(judged.issues)
+            loop = BatchLoop(run, builder, sizer, progress)
+            for batch in loop:
+                judged = batch.judged
                 bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)
-                if p.blocked:
+                if batch.good is None or batch.good_rows is None:  # blocked: every row is rejected
                     bad = np.union1d(bad, judged.batch.rows)
                 else:
-                    batcher.add(good, good_rows)
+                    batcher.add(batch.good, batch.good_rows)
                     if origins.carried:
-                        origins.add_packed(_good_table(judged, judged.batch.table.column_names)[0], good_rows)
+                        whole = good_table(judged, judged.batch.table.column_names)[0]
+                        origins.add_packed(whole, batch.good_rows)
                 rejects.write(judged, bad)
-                if progress is not None:
-                    progress(rows_in, judged.batch.bytes_done)
         batches = tuple(batcher.finish())
         rejects.close()
-        report = builder.finish(rows_in, run_source(table, job))
+        report = builder.finish(loop.rows, run_source(table, job))
         jobs = sum(len(b.files) for b in batches)
-        totals = PackTotals(rows_in, batcher.rows, rejects.rows, len(batches), jobs, jobs * CREDITS_PER_JOB)
+        totals = PackTotals(loop.rows, batcher.rows, rejects.rows, len(batches), jobs, jobs * CREDITS_PER_JOB)
         if totals.rows_packed + totals.rows_rejected != totals.rows_in:
             raise AssertionError(f"pack lost rows: {totals}")  # never expected: the books must balance
-        options = {
+        limits = options.manifest()
+        chosen = {
             "module": job.schema.module,
             "operation": job.operation,
             "find_by": job.key,
-            "max_rows": max_rows,
-            "max_zip_bytes": max_zip_bytes,
-            "max_csv_bytes": max_csv_bytes,
-            "compression": compression,
-            "ignore_empty": ignore_empty,
-            "encoding": encoding,
-            "delimiter": delimiter,
-            "sheet": sheet,
+            **limits,
+            "ignore_empty": job.ignore_empty,
+            **read,
         }
-        manifest = _manifest(facts, options, p, sets, batches, totals, report, tmp / REJECTS, origins)
+        manifest = _manifest(facts, chosen, p, sets, batches, totals, report, tmp / REJECTS, origins)
         (tmp / MANIFEST).write_text(dump_json(manifest), encoding="utf-8")
         _replace(staging)
         done = True

@@ -140,6 +140,8 @@ class ModuleSchema:
     """One of csvprep's shipped schemas: it cannot know the org's own settings (which fields are unique)."""
     layout: LayoutRules | None = None
     """The layouts' required fields (a shipped schema's standard layout, or the org's layouts response)."""
+    module_guessed: bool = field(default=False, compare=False)
+    """``module`` is only the fields file's name: nobody named the module."""
     _by_name: Mapping[str, FieldSpec] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -351,7 +353,7 @@ def load_schema(path: str | os.PathLike[str], module: str | None = None) -> Modu
     doc = read_json(p, "schema", "a Zoho fields response", parse_int=_json_int)
     schema = parse_schema(doc, module)
     if not schema.module:
-        schema = replace(schema, module=p.stem)
+        schema = replace(schema, module=p.stem, module_guessed=True)
     return schema
 
 
@@ -376,7 +378,7 @@ def shipped_schema(module: str) -> ModuleSchema:
             return replace(load_schema(_schema_dir() / f"{name}.json", name), shipped=True)
     raise SchemaError(
         f"no shipped schema for module '{module}'; shipped: {', '.join(shipped_modules()) or 'none'}. "
-        "Pass --schema with your org's fields JSON"
+        "Pass schema= with your org's fields JSON"
     )
 
 
@@ -388,11 +390,11 @@ def resolve_schema(
     """The schema for a job: an org file (``schema``) or a shipped module (``module``), with the org's
     layouts response (``layout``) in place of a shipped schema's standard layout when given."""
     if isinstance(schema, ModuleSchema):
-        resolved = schema if not module else replace(schema, module=module)
+        resolved = schema if not module else replace(schema, module=module, module_guessed=False)
     elif schema is not None:
         resolved = load_schema(schema, module)
     elif not module:
-        raise SchemaError("name a module (--module) or a fields JSON (--schema)")
+        raise SchemaError("name a module (module=) or a fields JSON (schema=)")
     else:
         resolved = shipped_schema(module)
     return resolved.with_layout(load_layouts(layout)) if layout is not None else resolved

@@ -8,11 +8,11 @@ packed ZIPs.
 
 from csvprep.engine.crossrow import CrossRows
 from csvprep.engine.found import CrossRow
-from csvprep.engine.job import OPERATIONS, Job, Operation
 from csvprep.engine.pipeline import LARGE_INPUT, Judged, judge, readahead
 from csvprep.engine.planning import MAX_COLUMNS, RESERVED_COLUMNS, Column, Plan, Role, plan
 from csvprep.engine.run import Run
 from csvprep.engine.validate import Prepared, Validator
+from csvprep.options import OPERATIONS, Job, Operation
 
 __all__ = [
     "LARGE_INPUT",

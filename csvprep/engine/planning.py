@@ -12,8 +12,8 @@ from csvprep import codes
 from csvprep.clip import MAX_ECHO
 from csvprep.codes import Severity
 from csvprep.engine.hints import suggest
-from csvprep.engine.job import Job
 from csvprep.layouts import layout_issues
+from csvprep.options import Job
 from csvprep.printable import printable
 from csvprep.reader import unique_keys
 from csvprep.report import Issue

@@ -1,0 +1,78 @@
+"""The one batch loop ``check`` and ``pack`` share: judge each batch, refuse rows no batch can hold,
+collect the issues, report progress. ``check`` reads only the issues; ``pack`` also packs the good rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from csvprep.engine import Judged, Run
+from csvprep.options import Job, Progress
+from csvprep.reader import Table
+from csvprep.report import ReportBuilder
+from csvprep.rowsize import RowSizer
+
+
+@dataclass(frozen=True, slots=True)
+class Sorted:
+    """A judged batch and, unless the plan is blocked, its good rows' mapped columns and row numbers."""
+
+    judged: Judged
+    good: pa.Table | None
+    good_rows: np.ndarray | None
+
+
+def good_table(judged: Judged, keys: Sequence[str]) -> tuple[pa.Table, np.ndarray]:
+    """The columns ``keys`` of the rows of ``judged`` without an error, and their row numbers."""
+    batch = judged.batch
+    keep = ~np.isin(batch.rows, judged.error_rows)
+    table = batch.table.select(list(keys))
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+    return table, batch.rows[keep]
+
+
+class BatchLoop:
+    """Iterate to judge a run's table batch by batch; ``rows`` counts the records judged so far."""
+
+    def __init__(
+        self,
+        run: Run,
+        builder: ReportBuilder,
+        sizer: RowSizer | None,
+        progress: Progress | None = None,
+    ) -> None:
+        """``sizer``: None when the plan is blocked (no row will be packed, so none is too large)."""
+        self.run = run
+        self.builder = builder
+        self.sizer = sizer
+        self.progress = progress
+        self.rows = 0
+
+    def __iter__(self) -> Iterator[Sorted]:
+        keys = [c.key for c in self.run.plan.mapped]
+        for judged in self.run.judged():
+            good = good_rows = None
+            if self.sizer is not None:
+                good, good_rows = good_table(judged, keys)
+                sized = self.sizer.judge(judged, good)
+                if sized is not judged:  # a row no batch can hold is now a row error
+                    judged = sized
+                    good, good_rows = good_table(judged, keys)
+            self.rows += judged.batch.records
+            self.builder.add(judged.issues)
+            yield Sorted(judged, good, good_rows)
+            if self.progress is not None:
+                self.progress(self.rows, judged.batch.bytes_done)
+
+
+def run_source(table: Table, job: Job) -> dict[str, Any]:
+    """What was read and how, and the job: the ``source`` part of a report's summary."""
+    source: dict[str, Any] = {**table.describe(), "module": job.schema.module, "operation": job.operation}
+    if job.find_by:
+        source["find_by"] = job.find_by
+    return source
