@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 import csvprep
-from csvprep.cli import cli
+from csvprep.cli import cli, main
 from csvprep.report import ISSUE_FIELDS
 
 EXAMPLE = Path(__file__).parents[1] / "fixtures" / "contacts.csv"
@@ -87,6 +87,47 @@ def test_could_not_run_is_exit_2_one_line_no_traceback(args: list[str], needle: 
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
+def test_library_errors_name_parameters_and_the_command_names_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A Python caller reads the parameter (``find_by=``), a shell user the flag (``--find-by``)."""
+    fields = tmp_path / "fields.json"
+    fields.write_text(json.dumps({"fields": [{"api_name": "Last_Name", "data_type": "text"}]}))
+    taken = tmp_path / "taken"
+    taken.mkdir()
+    (taken / "mine.txt").write_text("x")
+    cases = [
+        (
+            {"module": "Contacts", "operation": "upsert"},
+            "upsert needs find_by=FIELD",
+            "upsert needs --find-by FIELD",
+        ),
+        (
+            {"module": "Contacts", "find_by": "Nope"},
+            "find_by='Nope' is not a field",
+            "--find-by 'Nope' is not a field",
+        ),
+        (
+            {},
+            "name a module (module=) or a fields JSON (schema=)",
+            "name a module (--module) or a fields JSON (--schema)",
+        ),
+        ({"schema": fields}, "pass module=NAME (e.g. Contacts)", "pass --module NAME (e.g. Contacts)"),
+        ({"module": "Contacts", "out": taken}, "pass force=True to replace", "pass --force to replace"),
+    ]
+    flags = {"module": "-m", "operation": "-o", "find_by": "--find-by", "schema": "-s", "out": "--out"}
+    for given, library, command in cases:
+        out = given.pop("out", tmp_path / "new")
+        with pytest.raises(csvprep.CsvprepError) as raised:
+            csvprep.pack(EXAMPLE, out, **given)  # type: ignore[arg-type]
+        assert library in str(raised.value) and "--" not in str(raised.value)
+        args = [a for name, value in given.items() for a in (flags[name], str(value))]
+        assert main(["pack", str(EXAMPLE), *args, "--out", str(out), "-q"]) == 2
+        assert command in capsys.readouterr().err
+    with pytest.raises(csvprep.CsvprepError, match=r"max_rows=30000 is out of range"):
+        csvprep.pack(EXAMPLE, tmp_path / "new", module="Contacts", max_rows=30_000)
+
+
 def test_console_script_exit_code_for_errors() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "csvprep.cli", "check", str(EXAMPLE), "-m", "Contacts", "-q", "-f", "json"],
@@ -153,7 +194,7 @@ def test_the_command_process_gives_the_library_results(tmp_path: Path) -> None:
 
 
 def test_the_command_process_ends_with_every_output_written(tmp_path: Path) -> None:
-    """The console script leaves without tearing the interpreter down (:func:`csvprep.cli._exit_now`):
+    """The console script leaves without tearing the interpreter down (:func:`csvprep.cli.run`):
     the report file and stdout are whole, and a reader that stops early gets no traceback."""
     cmd = [sys.executable, "-m", "csvprep.cli", "check", str(EXAMPLE), "-m", "Contacts", "-q"]
     out = tmp_path / "report.csv"
@@ -171,7 +212,7 @@ def test_the_command_process_ends_with_every_output_written(tmp_path: Path) -> N
 
 def test_the_command_process_does_not_load_pandas() -> None:
     code = (
-        "import sys; from csvprep import cli; cli._without_pandas(); "
+        "import sys; from csvprep import cli; cli.tune_process(); "
         f"rc = cli.main(['check', {str(EXAMPLE)!r}, '-m', 'Contacts', '-q', '-f', 'json']); "
         "print('pandas' in sys.modules, rc, file=sys.stderr)"
     )
@@ -188,7 +229,7 @@ def test_the_command_process_takes_jemalloc_unless_a_pool_is_chosen(chosen: str)
     except NotImplementedError:
         pytest.skip("this pyarrow has no jemalloc")
     code = (
-        "import pyarrow as pa; from csvprep import cli; cli._lean_allocator(); "
+        "import pyarrow as pa; from csvprep import cli; cli.tune_process(); "
         "print(pa.default_memory_pool().backend_name)"
     )
     env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}

@@ -1,37 +1,44 @@
-"""The command line: parse, call one library function, render, return an exit code.
-
-Exit codes: 0 = no errors (warnings allowed), 1 = errors found, 2 = could not run (bad usage, unreadable
-file, broken schema), with a one-line message and no traceback.
-"""
+"""The commands: parse flags into option values, call one library function, render, return an exit code."""
 
 from __future__ import annotations
 
-import importlib.abc
 import os
 import signal
 import sys
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext, suppress
+from contextlib import nullcontext
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
-from csvprep import api, codes
-from csvprep.engine import OPERATIONS
-from csvprep.errors import CsvprepError
+from csvprep import codes
+from csvprep.api import check_job
+from csvprep.cli import render
+from csvprep.cli.failures import EXIT_FAILED, fail, one_line, os_error_line
+from csvprep.cli.process import Stopped
+from csvprep.errors import OutputError
+from csvprep.options import (
+    DEFAULT_COMPRESSION,
+    MAX_COMPRESSION,
+    MAX_CSV_BYTES,
+    MAX_ROWS,
+    MAX_ZIP_BYTES,
+    OPERATIONS,
+    Job,
+    PackOptions,
+)
 from csvprep.outfile import describe_os_error, is_write_error, refuse_same_file, report_file
-from csvprep.pack import MAX_CSV_BYTES, MAX_ROWS, MAX_ZIP_BYTES
-from csvprep.pack import pack as pack_files
+from csvprep.pack import pack_job
 from csvprep.printable import printable
-from csvprep.report import CsvWriter, IssueSink, JsonWriter
 from csvprep.results import results as match_results
 from csvprep.schema import shipped_modules
 from csvprep.zipstream import MAX_32
 
-EXIT_OK, EXIT_ERRORS, EXIT_FAILED = 0, 1, 2
+EXIT_OK = 0
 EXIT_SIGNAL_BASE = 128  # the shell's convention: a run stopped by signal N exits 128 + N
-STOP_SIGNALS = ("SIGTERM", "SIGHUP")
+TABLE_KEEPS = 200  # issues a table report shows at most
+PACK_KEEPS = 20  # issues a pack result keeps: the summary lists the file-level ones, which come first
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -70,22 +77,21 @@ def job_options(fn: F) -> F:
     return fn
 
 
-def fail(message: str) -> int:
-    click.echo(f"csvprep: error: {printable(message)}", err=True)
-    return EXIT_FAILED
+def _job(given: dict[str, Any]) -> Job:
+    """The job the flags describe."""
+    return Job.resolve(
+        given["module"],
+        given["schema_path"],
+        given["operation"],
+        given["find_by"],
+        given["ignore_empty"],
+        given["layout_path"],
+    )
 
 
-def _progress_enabled(quiet: bool) -> bool:
-    return not quiet and sys.stderr.isatty()
-
-
-def _progress(quiet: bool, size: int | None, label: str) -> AbstractContextManager[object]:
-    """The progress bar on a terminal (rich is imported only then: ~0.1 s), else no callback."""
-    if not _progress_enabled(quiet):
-        return nullcontext(None)
-    from csvprep.terminal import progress_bar
-
-    return progress_bar(size, label)
+def _read(given: dict[str, Any]) -> dict[str, str | None]:
+    """How the flags say to read the input."""
+    return {"encoding": given["encoding"], "delimiter": given["delimiter"], "sheet": given["sheet"]}
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -106,136 +112,26 @@ def cli() -> None:
     help="table: a summary for people; json/csv: every issue.",
 )
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
-@click.pass_context
-def check(
-    ctx: click.Context,
-    file: Path,
-    module: str | None,
-    schema_path: Path | None,
-    operation: str,
-    find_by: str | None,
-    ignore_empty: bool,
-    encoding: str | None,
-    delimiter: str | None,
-    sheet: str | None,
-    quiet: bool,
-    fmt: str,
-    output: Path | None,
-    layout_path: Path | None = None,
-) -> None:
+@one_line
+def check(file: Path, fmt: str, output: Path | None, quiet: bool, **given: Any) -> int:
     """Report every cell and header Zoho's Bulk Write would refuse."""
-    ctx.exit(
-        run_check(
-            file,
-            module,
-            schema_path,
-            operation,
-            find_by,
-            ignore_empty,
-            encoding,
-            delimiter,
-            sheet,
-            quiet,
-            fmt,
-            output,
-            layout_path,
-        )
-    )
-
-
-def run_check(
-    file: Path,
-    module: str | None,
-    schema_path: Path | None,
-    operation: str,
-    find_by: str | None,
-    ignore_empty: bool,
-    encoding: str | None,
-    delimiter: str | None,
-    sheet: str | None,
-    quiet: bool,
-    fmt: str,
-    output: Path | None,
-    layout: Path | None = None,
-) -> int:
-    """Check and write the report: to ``output`` only when complete (the old file stays on failure)."""
+    if output is not None:
+        refuse_same_file(output, [file, given["schema_path"], given["layout_path"]], "--output")
     try:
-        if output is not None:
-            refuse_same_file(output, [file, schema_path, layout], "--output")
+        # The report goes to `output` only when complete: an earlier report stays on failure.
         with report_file(output) if output else nullcontext(sys.stdout) as out:
-            code = _check_into(
-                out,
-                output is not None,
-                file,
-                module,
-                schema_path,
-                operation,
-                find_by,
-                ignore_empty,
-                encoding,
-                delimiter,
-                sheet,
-                quiet,
-                fmt,
-                layout,
-            )
+            with render.progress(quiet, file, "checking") as bar:
+                keep = TABLE_KEEPS if fmt == "table" else 0
+                sinks = render.report_sinks(out, fmt)
+                report = check_job(file, _job(given), **_read(given), keep=keep, sinks=sinks, progress=bar)  # type: ignore[arg-type]
+            if fmt == "table":
+                render.report_table(report, out, output is not None)
             out.flush()  # a full disk or a closed stdout shows here, while it can still be said
-        return code
-    except BrokenPipeError:
-        raise
-    except CsvprepError as e:
-        return fail(str(e))
     except OSError as e:
-        if is_write_error(e) or e.filename is None:
-            return fail(f"cannot write {output or 'the report to standard output'}: {describe_os_error(e)}")
-        return fail(f"{describe_os_error(e)}: {e.filename}")
-
-
-def _check_into(
-    out: IO[str],
-    to_file: bool,
-    file: Path,
-    module: str | None,
-    schema_path: Path | None,
-    operation: str,
-    find_by: str | None,
-    ignore_empty: bool,
-    encoding: str | None,
-    delimiter: str | None,
-    sheet: str | None,
-    quiet: bool,
-    fmt: str,
-    layout: Path | None = None,
-) -> int:
-    sinks: list[IssueSink] = []
-    if fmt == "json":
-        sinks.append(JsonWriter(getattr(out, "buffer", out)))  # the bytes, when out has them
-    elif fmt == "csv":
-        sinks.append(CsvWriter(out))
-    size = file.stat().st_size if file.is_file() else None
-    with _progress(quiet, size, "checking") as progress:
-        report = api.check(
-            file,
-            module=module,
-            schema=schema_path,
-            operation=operation,  # type: ignore[arg-type]
-            find_by=find_by,
-            ignore_empty=ignore_empty,
-            layout=layout,
-            encoding=encoding,
-            delimiter=delimiter,
-            sheet=sheet,
-            keep=200 if fmt == "table" else 0,
-            sinks=sinks,
-            progress=progress,  # type: ignore[arg-type]
-        )
-    if fmt == "table":
-        from rich.console import Console
-
-        from csvprep.terminal import render_report
-
-        console = Console(file=out, soft_wrap=False) if to_file else Console()
-        render_report(report, console)
+        if isinstance(e, BrokenPipeError) or not (is_write_error(e) or e.filename is None):
+            raise
+        where = output or "the report to standard output"
+        raise OutputError(f"cannot write {where}: {describe_os_error(e)}") from e
     return report.exit_code
 
 
@@ -271,76 +167,21 @@ def _check_into(
 )
 @click.option(
     "--compression",
-    type=click.IntRange(0, 9),
-    default=6,
+    type=click.IntRange(0, MAX_COMPRESSION),
+    default=DEFAULT_COMPRESSION,
     show_default=True,
     help="Deflate level: 0 = store, 1 = fastest, 9 = smallest.",
 )
 @click.option("--force", is_flag=True, help="Replace --out if it holds an earlier pack output, nothing else.")
-@click.pass_context
-def pack(
-    ctx: click.Context,
-    file: Path,
-    module: str | None,
-    schema_path: Path | None,
-    operation: str,
-    find_by: str | None,
-    ignore_empty: bool,
-    encoding: str | None,
-    delimiter: str | None,
-    sheet: str | None,
-    quiet: bool,
-    out_dir: Path,
-    max_rows: int,
-    max_zip_bytes: int,
-    max_csv_bytes: int,
-    compression: int,
-    force: bool,
-    layout_path: Path | None = None,
-) -> None:
+@one_line
+def pack(file: Path, out_dir: Path, quiet: bool, **given: Any) -> int:
     """Write the good rows as upload-ready ZIP batches with their job JSON; bad rows go to rejects.csv."""
-    try:
-        size = file.stat().st_size if file.is_file() else None
-        with _progress(quiet, size, "packing") as progress:
-            result = pack_files(
-                file,
-                out_dir,
-                module=module,
-                schema=schema_path,
-                operation=operation,  # type: ignore[arg-type]
-                find_by=find_by,
-                max_rows=max_rows,
-                max_zip_bytes=max_zip_bytes,
-                max_csv_bytes=max_csv_bytes,
-                compression=compression,
-                ignore_empty=ignore_empty,
-                layout=layout_path,
-                force=force,
-                encoding=encoding,
-                delimiter=delimiter,
-                sheet=sheet,
-                keep=20,
-                progress=progress,  # type: ignore[arg-type]
-            )
-    except CsvprepError as e:
-        ctx.exit(fail(str(e)))
-    t = result.totals
-    src = result.report.summary.source
-    what = f"{file} → {src.get('module', '')} ({src.get('operation', '')})"
-    click.echo(f"csvprep pack {printable(what)}")
-    for issue in result.report.issues:
-        if issue.row is None:
-            click.echo(f"  {issue.severity}: {issue.code}: {printable(issue.message)}")
-    if result.blocked:
-        click.echo("  no batch written: Zoho would refuse every job of this file (see the errors above)")
-    batches = f"{t.batches:,} batch" + ("" if t.batches == 1 else "es")
-    jobs = f"{t.jobs:,} job" + ("" if t.jobs == 1 else "s")
-    click.echo(
-        f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {batches} ({jobs}, "
-        f"{t.api_credits:,} API credits); rejected {t.rows_rejected:,}"
-    )
-    click.echo(f"  → {printable(str(result.paths.out_dir))}{os.sep} (manifest.json, rejects.csv)")
-    ctx.exit(result.exit_code)
+    limits = ("max_rows", "max_zip_bytes", "max_csv_bytes", "compression", "force")
+    options = PackOptions(**{name: given[name] for name in limits})
+    with render.progress(quiet, file, "packing") as bar:
+        result = pack_job(file, out_dir, _job(given), options, **_read(given), keep=PACK_KEEPS, progress=bar)  # type: ignore[arg-type]
+    render.pack_summary(file, result)
+    return result.exit_code
 
 
 @cli.command("results")
@@ -354,17 +195,14 @@ def pack(
     type=click.Path(file_okay=False, path_type=Path),
     help="Directory for ids.csv, failed.csv and summary.json (default: PACK_DIR-results beside PACK_DIR).",
 )
-@click.pass_context
-def results(ctx: click.Context, pack_dir: Path, result_files: tuple[Path, ...], out_dir: Path | None) -> None:
+@one_line
+def results(pack_dir: Path, result_files: tuple[Path, ...], out_dir: Path | None) -> int:
     """Match Zoho's result files (ZIPs, CSVs or folders of them) back to the rows pack wrote to PACK_DIR."""
-    try:
-        found = match_results(pack_dir, list(result_files), out_dir=out_dir)
-    except CsvprepError as e:
-        ctx.exit(fail(str(e)))
+    found = match_results(pack_dir, list(result_files), out_dir=out_dir)
     click.echo(f"csvprep results {printable(str(pack_dir))}")
     for line in found.summary_lines():
         click.echo(f"  {printable(line)}")
-    ctx.exit(found.exit_code)
+    return found.exit_code
 
 
 @cli.command("codes")
@@ -373,96 +211,8 @@ def list_codes() -> None:
     click.echo(codes.markdown_table())
 
 
-class _NoPandas(importlib.abc.MetaPathFinder):
-    """Finds no pandas: the command line runs pyarrow as on an install without pandas."""
-
-    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
-        if name == "pandas" or name.startswith("pandas."):
-            raise ImportError(f"{name} is not loaded by the csvprep command")
-
-
-def _without_pandas() -> None:
-    """Keep pandas out of the command's process.
-
-    pyarrow imports pandas the first time it builds an array or converts one to NumPy, only to learn
-    whether values could be pandas objects; the command never hands it one (files in, files out). Without
-    pandas loaded, pyarrow takes its own paths (a setup it supports): on the 1M-row bench file ``check``
-    measured 3.91 s / 6.16 CPU-s against 4.81 s / 7.40 CPU-s, 33 MB less memory, and the same bytes out.
-    Only the command's own process does this (:func:`run`; not :func:`main`, which programs and tests
-    call): ``import csvprep`` never touches the import system, and a process that already has pandas is
-    left alone. (DataFrame inputs and the pandera path are library features; no command reaches them.)
-    """
-    if "pandas" not in sys.modules and not any(isinstance(f, _NoPandas) for f in sys.meta_path):
-        sys.meta_path.insert(0, _NoPandas())
-
-
-def _lean_allocator() -> None:
-    """Arrow's jemalloc pool for the command's process, where pyarrow has it and the user chose no pool.
-
-    mimalloc, pyarrow's default, kept ~250 MB of freed pages resident while ~60-100 MB were in use. With
-    jemalloc (pyarrow's wheels for Linux and macOS carry it), at 1M rows, peak RSS went from 466-469 to
-    379-385 MB for pack and from 364-382 to 330-337 MB for check, at the same speed. Like
-    :func:`_without_pandas`, for the command's own process only: a program's pool is its own choice.
-    """
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
-        return
-    import pyarrow as pa
-
-    with suppress(NotImplementedError):  # a build without jemalloc (Windows) keeps its default
-        pa.set_memory_pool(pa.jemalloc_memory_pool())
-
-
-class Stopped(BaseException):
-    """A stop signal (SIGTERM, SIGHUP) arrived: unwind, so every ``finally`` removes what the run began."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
-def _raise_stopped(signum: int, frame: object) -> None:
-    for name in STOP_SIGNALS:  # a second signal must not interrupt the cleanup of the first
-        with suppress(AttributeError):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
-    raise Stopped(signum)
-
-
-def _own_signals() -> None:
-    """The command's process only: stop signals unwind cleanly, and a file-size limit is an error.
-
-    With SIGXFSZ ignored, a write past ``ulimit -f`` fails with EFBIG (reported in one line) instead of
-    killing the process mid-write.
-    """
-    with suppress(AttributeError):  # no such signal on Windows
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    for name in STOP_SIGNALS:
-        with suppress(AttributeError):
-            signal.signal(getattr(signal, name), _raise_stopped)
-
-
-def run() -> None:
-    """The ``csvprep`` console script (and ``python -m csvprep.cli``): a process of its own."""
-    _own_signals()
-    _without_pandas()
-    _lean_allocator()
-    _exit_now(main())
-
-
-def _exit_now(code: int) -> None:
-    """End the process without tearing the interpreter down, as mypy does.
-
-    Freeing every object of a run, joining idle thread pools and waiting for the email worker took
-    0.12-0.14 s after a 1M-row check (4% of it). Every file the command wrote is closed by now, the spill
-    files of duplicate keys are unlinked already, and the email worker stops by itself when its pipe closes.
-    """
-    for stream in (sys.stdout, sys.stderr):
-        with suppress(OSError, ValueError):  # a closed pipe or stream: nothing can reach it
-            stream.flush()
-    os._exit(code)
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: returns the exit code (:func:`run` exits with it)."""
+    """Entry point for programs and tests: runs one command, returns its exit code."""
     try:
         rv = cli.main(args=argv, prog_name="csvprep", standalone_mode=False)
     except click.exceptions.Exit as e:
@@ -486,12 +236,6 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except OSError as e:  # most often the summary could not be written to stdout (a full disk, /dev/full)
-        if e.filename is not None:
-            return fail(f"{describe_os_error(e)}: {e.filename}")
-        return fail(f"cannot write to standard output: {describe_os_error(e)}")
-    # In non-standalone mode click returns what ctx.exit() was given.
+        return fail(os_error_line(e))
+    # Commands end with ctx.exit(code); `codes` and --help return normally.
     return rv if isinstance(rv, int) else EXIT_OK
-
-
-if __name__ == "__main__":
-    run()

@@ -1,0 +1,62 @@
+"""What the command shows people: progress on a terminal, the table report, the pack summary."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import AbstractContextManager, nullcontext
+from pathlib import Path
+from typing import IO
+
+import click
+
+from csvprep.pack import PackResult
+from csvprep.printable import printable
+from csvprep.report import CsvWriter, IssueSink, JsonWriter, Report
+
+
+def progress(quiet: bool, file: Path, label: str) -> AbstractContextManager[object]:
+    """The progress bar on a terminal (rich is imported only then), else no callback."""
+    if quiet or not sys.stderr.isatty():
+        return nullcontext(None)
+    from csvprep.terminal import progress_bar
+
+    return progress_bar(file.stat().st_size if file.is_file() else None, label)
+
+
+def report_sinks(out: IO[str], fmt: str) -> list[IssueSink]:
+    """The writers of a json or csv report (a table is rendered at the end instead)."""
+    if fmt == "json":
+        return [JsonWriter(getattr(out, "buffer", out))]  # the bytes, when out has them
+    if fmt == "csv":
+        return [CsvWriter(out)]
+    return []
+
+
+def report_table(report: Report, out: IO[str], to_file: bool) -> None:
+    """The table report for people (rich is imported only for it)."""
+    from rich.console import Console
+
+    from csvprep.terminal import render_report
+
+    render_report(report, Console(file=out, soft_wrap=False) if to_file else Console())
+
+
+def pack_summary(file: Path, result: PackResult) -> None:
+    """What pack did: the file-level issues, the counts and where the output went."""
+    t = result.totals
+    src = result.report.summary.source
+    what = f"{file} → {src.get('module', '')} ({src.get('operation', '')})"
+    click.echo(f"csvprep pack {printable(what)}")
+    for issue in result.report.issues:
+        if issue.row is None:
+            click.echo(f"  {issue.severity}: {issue.code}: {printable(issue.message)}")
+    if result.blocked:
+        click.echo("  no batch written: Zoho would refuse every job of this file (see the errors above)")
+    batches = f"{t.batches:,} batch" + ("" if t.batches == 1 else "es")
+    jobs = f"{t.jobs:,} job" + ("" if t.jobs == 1 else "s")
+    click.echo(
+        f"  rows in {t.rows_in:,}; packed {t.rows_packed:,} in {batches} ({jobs}, "
+        f"{t.api_credits:,} API credits); rejected {t.rows_rejected:,}"
+    )
+    click.echo(f"  → {printable(str(result.paths.out_dir))}{os.sep} (manifest.json, rejects.csv)")
