@@ -113,7 +113,7 @@ def test_update_needs_id_or_find_by() -> None:
 
 
 def test_upsert_needs_find_by() -> None:
-    with pytest.raises(UsageError, match="find-by"):
+    with pytest.raises(UsageError, match="find_by="):
         run({"Email": ["a@b.co"]}, operation="upsert")
 
 
