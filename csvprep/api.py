@@ -19,7 +19,7 @@ from csvprep.engine import Run, plan
 from csvprep.jobspec import column_sets
 from csvprep.judging import BatchLoop, run_source
 from csvprep.options import Job, Operation, Progress, Source
-from csvprep.reader import Table, open_table
+from csvprep.reader import ReadOptions, Table, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
 from csvprep.rowsize import RowSizer
 from csvprep.rules import EmailJudge
@@ -68,31 +68,21 @@ def check(
     """
     check_arguments(locals())
     job = make_job(module, schema, operation, find_by, ignore_empty, layout)
-    return check_job(
-        source,
-        job,
-        encoding=encoding,
-        delimiter=delimiter,
-        sheet=sheet,
-        keep=keep,
-        sinks=sinks,
-        progress=progress,
-    )
+    read = ReadOptions(encoding, delimiter, sheet)
+    return check_job(source, job, read, keep=keep, sinks=sinks, progress=progress)
 
 
 def check_job(
     source: Source,
     job: Job,
+    read: ReadOptions,
     *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    sheet: str | None = None,
     keep: int | None = None,
     sinks: Sequence[IssueSink] = (),
     progress: Progress | None = None,
 ) -> Report:
-    """:func:`check` with the job as a value (the command line's route)."""
-    table = open_table(source, encoding=encoding, delimiter=delimiter, sheet=sheet)
+    """:func:`check` with its options as values (the command line's route)."""
+    table = open_table(source, read)
     return check_table(table, job, keep=keep, sinks=sinks, progress=progress)
 
 

@@ -52,7 +52,7 @@ from csvprep.options import (
 )
 from csvprep.origin import Origins
 from csvprep.outfile import describe_os_error, is_write_error
-from csvprep.reader import Table, open_table
+from csvprep.reader import ReadOptions, Table, open_table
 from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
 from csvprep.rowsize import RowSizer
@@ -166,7 +166,7 @@ def pack(
     out = Path(out_dir)
     target = _prepare_out(out, force, source)
     job = Job.resolve(module, schema, operation, find_by, ignore_empty, layout)
-    read = {"encoding": encoding, "delimiter": delimiter, "sheet": sheet}
+    read = ReadOptions(encoding, delimiter, sheet)
     return _pack(source, target, job, options, read, keep, progress)
 
 
@@ -175,16 +175,13 @@ def pack_job(
     out_dir: str | os.PathLike[str],
     job: Job,
     options: PackOptions,
+    read: ReadOptions,
     *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    sheet: str | None = None,
     keep: int | None = None,
     progress: Progress | None = None,
 ) -> PackResult:
     """:func:`pack` with its options as values (the command line's route)."""
     target = _prepare_out(Path(out_dir), options.force, source)
-    read = {"encoding": encoding, "delimiter": delimiter, "sheet": sheet}
     return _pack(source, target, job, options, read, keep, progress)
 
 
@@ -193,13 +190,13 @@ def _pack(
     target: outdir.Target,
     job: Job,
     options: PackOptions,
-    read: dict[str, str | None],
+    read: ReadOptions,
     keep: int | None,
     progress: Progress | None,
 ) -> PackResult:
     out = target.shown
     _check_module(job.schema)
-    table = open_table(source, **read)
+    table = open_table(source, read)
     origins = Origins(table.header, table.keys, _source_name(source))
     p = plan(table.header, job, EmailJudge())  # the run closes it
     sets = () if p.blocked else column_sets(p)
@@ -248,7 +245,9 @@ def _pack(
             "find_by": job.key,
             **limits,
             "ignore_empty": job.ignore_empty,
-            **read,
+            "encoding": read.encoding,
+            "delimiter": read.delimiter,
+            "sheet": read.sheet,
         }
         manifest = _manifest(facts, chosen, p, sets, batches, totals, report, tmp / REJECTS, origins)
         (tmp / MANIFEST).write_text(dump_json(manifest), encoding="utf-8")

@@ -31,6 +31,7 @@ from csvprep.options import (
 from csvprep.outfile import describe_os_error, is_write_error, refuse_same_file, report_file
 from csvprep.pack import pack_job
 from csvprep.printable import printable
+from csvprep.reader import ReadOptions
 from csvprep.results import results as match_results
 from csvprep.schema import shipped_modules
 from csvprep.zipstream import MAX_32
@@ -89,9 +90,9 @@ def _job(given: dict[str, Any]) -> Job:
     )
 
 
-def _read(given: dict[str, Any]) -> dict[str, str | None]:
+def _read(given: dict[str, Any]) -> ReadOptions:
     """How the flags say to read the input."""
-    return {"encoding": given["encoding"], "delimiter": given["delimiter"], "sheet": given["sheet"]}
+    return ReadOptions(given["encoding"], given["delimiter"], given["sheet"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -123,7 +124,7 @@ def check(file: Path, fmt: str, output: Path | None, quiet: bool, **given: Any) 
             with render.progress(quiet, file, "checking") as bar:
                 keep = TABLE_KEEPS if fmt == "table" else 0
                 sinks = render.report_sinks(out, fmt)
-                report = check_job(file, _job(given), **_read(given), keep=keep, sinks=sinks, progress=bar)  # type: ignore[arg-type]
+                report = check_job(file, _job(given), _read(given), keep=keep, sinks=sinks, progress=bar)  # type: ignore[arg-type]
             if fmt == "table":
                 render.report_table(report, out, output is not None)
             out.flush()  # a full disk or a closed stdout shows here, while it can still be said
@@ -179,7 +180,7 @@ def pack(file: Path, out_dir: Path, quiet: bool, **given: Any) -> int:
     limits = ("max_rows", "max_zip_bytes", "max_csv_bytes", "compression", "force")
     options = PackOptions(**{name: given[name] for name in limits})
     with render.progress(quiet, file, "packing") as bar:
-        result = pack_job(file, out_dir, _job(given), options, **_read(given), keep=PACK_KEEPS, progress=bar)  # type: ignore[arg-type]
+        result = pack_job(file, out_dir, _job(given), options, _read(given), keep=PACK_KEEPS, progress=bar)  # type: ignore[arg-type]
     render.pack_summary(file, result)
     return result.exit_code
 
