@@ -44,10 +44,10 @@ def open_table(
     p = Path(source)
     if is_spreadsheet(p):
         if options.encoding or options.delimiter:
-            raise UsageError("--encoding and --delimiter apply to CSV files, not to spreadsheets")
+            raise UsageError("encoding= and delimiter= apply to CSV files, not to spreadsheets")
         return open_spreadsheet(p, options.sheet)
     if options.sheet is not None:
-        raise UsageError("--sheet applies to spreadsheet files (.xlsx, .xls, .ods), not to CSV")
+        raise UsageError("sheet= applies to spreadsheet files (.xlsx, .xls, .ods), not to CSV")
     try:
         table = open_csv(p, encoding=options.encoding, delimiter=options.delimiter, executor=executor)
         if p.suffix.lower() in EXTENSIONS:

@@ -229,7 +229,7 @@ def _legacy(head: bytes, name: str) -> Encoding:
         guesses = ", ".join(dict.fromkeys(canonical(m.encoding) for m in matches[:3])) or "none"
         raise InputError(
             f"cannot tell the encoding of {name}: it is not UTF-8 (candidates: {guesses}). Pass "
-            "--encoding, for example --encoding cp1252 for a Windows Excel export"
+            "encoding=, for example encoding='cp1252' for a Windows Excel export"
         )
     return Encoding(
         enc, 0, f"read as {enc} (detected: not UTF-8); {_OUT}. Pass --encoding if accented letters look wrong"
@@ -241,7 +241,7 @@ def undecodable(name: str, encoding: str, offset: int, raw: bytes, row: int | No
     where = f"row {row}, byte offset {offset}" if row is not None else f"byte offset {offset}"
     return InputError(
         f"{name}: byte 0x{raw[:1].hex()} at {where} is not valid {encoding}: fix that byte, or, if the "
-        "whole file is in another encoding, pass --encoding (for example --encoding cp1252)"
+        "whole file is in another encoding, pass encoding= (for example encoding='cp1252')"
     )
 
 

@@ -10,12 +10,12 @@ _TAB_NAMES = {"tab": "\t", "\\t": "\t", "TAB": "\t"}
 
 
 def delimiter_option(value: str) -> str:
-    """``--delimiter``: any one character but a quote or a line break (ASCII's unit and record separators
+    """``delimiter=``: any one character but a quote or a line break (ASCII's unit and record separators
     too); ``tab`` or ``\\t`` for a tab."""
     d = _TAB_NAMES.get(value, value)
     if len(d) != 1 or d in '\r\n"':
         raise UsageError(
-            f"--delimiter must be one character other than a quote or a line break, such as , ; | : or "
+            f"delimiter= must be one character other than a quote or a line break, such as , ; | : or "
             f"tab, not {value!r}"
         )
     return d
