@@ -6,8 +6,8 @@ rows and options give the same bytes. Each chunk is written as CSV by ``pyarrow.
 every value quoted, quotes doubled, CRLF records; values byte for byte as read) and its compressed size is
 measured before it is taken (:mod:`csvprep.zipstream`). A chunk that would take a ZIP over the limit is cut
 by bisection to the rows that fit, and the batch closes there; a batch also closes at ``max_rows``
-(25,000 and 25 MB: ``../shared/reference/zoho-rules.md`` §2.1). The CSV inside is held to ``max_csv_bytes``
-as well: Zoho's limitations page puts the 25 MB on the CSV
+(25,000 and 25 MB). The CSV inside is held to ``max_csv_bytes`` as well: Zoho's limitations page puts
+the 25 MB on the CSV
 (https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html), its upload page on the ZIP, so
 both are kept. Each closed batch gets its job JSON
 (:mod:`csvprep.jobspec`).
@@ -83,8 +83,8 @@ _PAIRS = re.compile(r"\[\[-?\d+, -?\d+\](?:, \[-?\d+, -?\d+\])*\]")
 def dump_json(doc: Any) -> str:
     """Indented JSON with each row range ``[start, end]`` on one line.
 
-    Ranges (a manifest has ~120k at 1M rows) are written by the C encoder and split into lines: ``json``'s
-    indenting encoder is pure Python and took 2 s for them.
+    Ranges (a manifest may hold a hundred thousand) are written by the C encoder and split into lines:
+    ``json``'s indenting encoder is pure Python and too slow for them.
     """
     blobs: dict[str, str] = {}
     token = uuid.uuid4().hex  # no value of the document can spell the placeholder

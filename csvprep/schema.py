@@ -1,10 +1,10 @@
 """Zoho field metadata → typed field specs.
 
 Reads a fields-API response (``GET /crm/v7/settings/fields?module=X``: ``{"fields": [...]}``), the shape
-documented in ``../shared/reference/zoho-rules.md`` §1 and sampled in ``../shared/reference/metadata/``.
+documented at https://www.zoho.com/crm/developer/docs/api/v7/field-meta.html.
 The shipped schemas for the standard modules (``schemas/*.json``) have the same shape.
 
-Only the attributes that decide what a CSV cell may hold are kept (zoho-rules.md §1.1): ``api_name``,
+Only the attributes that decide what a CSV cell may hold are kept (the field-meta page above): ``api_name``,
 ``data_type``, ``length``, ``decimal_place``, ``textarea.type``, ``system_mandatory``, ``unique``,
 ``pick_list_values[].actual_value``, ``lookup.module.api_name`` and writability.
 """
@@ -277,7 +277,7 @@ def _writability(raw: Mapping[str, Any]) -> tuple[bool, bool, str | None]:
 
     ``operation_type`` is the reliable flag: in Zoho's own Leads sample ``Owner`` is ``field_read_only``
     yet writable through the API, while ``Created_Time`` and ``Full_Name`` are not read-only yet have every
-    ``operation_type`` flag false (zoho-rules.md §1.1). Older responses have no ``operation_type``: then
+    ``operation_type`` flag false (field-meta page). Older responses have no ``operation_type``: then
     ``field_read_only``/``read_only`` and the layout's ``view_type.create``/``edit`` decide.
     """
     dt = str(raw.get("data_type", ""))

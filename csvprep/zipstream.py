@@ -1,10 +1,11 @@
 """A one-entry ZIP that grows chunk by chunk and knows its exact final size before each chunk is taken.
 
-Zoho's upload limit is on the compressed ZIP (25 MB, ``FILE_TOO_LARGE``; ``../shared/reference/zoho-rules.md``
-§2.1), and the only honest way to know a compressed size is to compress. ``zipfile`` compresses inside
-``ZipFile.open(..., "w")`` and does not say how much output its compressor still holds, so this module
-deflates itself and writes the few fixed ZIP records by hand (APPNOTE 6.3.x: local header,
-data, central directory, end record; no data descriptor, no extra fields, no Zip64):
+Zoho's upload limit is on the compressed ZIP (25 MB, ``FILE_TOO_LARGE``;
+https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html), and the only honest way
+to know a compressed size is to compress. ``zipfile`` compresses inside ``ZipFile.open(..., "w")`` and
+does not say how much output its compressor still holds, so this module deflates itself and writes the
+few fixed ZIP records by hand (APPNOTE 6.3.x: local header, data, central directory, end record; no data
+descriptor, no extra fields, no Zip64):
 
 * while the ZIP is far from the limit, a chunk is *proven* to fit: deflate never writes more than
   :func:`deflate_bound` bytes for its input, so the bytes written up to the last flush point + the bound of
@@ -17,9 +18,8 @@ data, central directory, end record; no data descriptor, no extra fields, no Zip
 * the result is deterministic: fixed timestamp 1980-01-01 00:00, fixed attributes (a regular 0644 file made
   on Unix), the given deflate level, the same chunks → the same bytes. ``zipfile`` (and ``unzip``) read it.
 
-The deflater is zlib-ng: zlib's format and API at 2.6x zlib's speed for level 6 with the same ratio (first
-50 MB of the 1M-row bench file: 57 vs 22 MB/s, 0.343 vs 0.346 of the input), so ``pack`` is not bound by
-deflate (issue #5).
+The deflater is zlib-ng: zlib's format and API, faster at the same ratio, so ``pack`` is not bound by
+deflate (numbers in docs/performance.md).
 """
 
 from __future__ import annotations
