@@ -173,7 +173,7 @@ def test_json_text_of_values_equals_json_dumps(values: list[str | None]) -> None
 def test_the_command_process_gives_the_library_results(tmp_path: Path) -> None:
     """The command runs without pandas loaded (:func:`csvprep.cli.run`); check and pack still give,
     byte for byte, what the library gives in this process, which has pandas."""
-    from csvprep import datagen
+    from benchmarks import datagen
 
     path = tmp_path / "contacts.csv"
     datagen.generate(path, 3000, seed=5, invalid_rate=0.05)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import csvprep
-from csvprep import datagen
+from benchmarks import datagen
 from csvprep.codes import Severity
 
 

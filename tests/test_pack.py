@@ -15,7 +15,7 @@ import pytest
 from conftest import field, schema_of
 
 import csvprep
-from csvprep import datagen
+from benchmarks import datagen
 from csvprep.batches import dump_json
 from csvprep.cli import main
 from csvprep.errors import UsageError

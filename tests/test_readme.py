@@ -41,7 +41,7 @@ def _flags_shown() -> tuple[set[str], set[str]]:
     for block in re.findall(r"```[a-z]*\n(.*?)```", README, flags=re.S):
         target: set[str] | None = None
         for line in block.splitlines():
-            if "csvprep.bench" in line:
+            if "benchmarks.bench" in line:
                 target = bench_flags
             elif re.search(r"\bcsvprep (check|pack|codes|results)\b", line):
                 target = cli_flags
@@ -53,7 +53,9 @@ def _flags_shown() -> tuple[set[str], set[str]]:
 
 
 def _help_flags(*args: str) -> set[str]:
-    out = subprocess.run([sys.executable, *args, "--help"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, *args, "--help"], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout
     return set(re.findall(r"(--[a-z][a-z-]+)", out))
 
 
@@ -62,7 +64,7 @@ def test_every_flag_the_readme_shows_exists() -> None:
     known = {"--help", "--version"}
     for name in cli.list_commands(None):  # type: ignore[arg-type]
         known |= set(re.findall(r"(--[a-z][a-z-]+)", CliRunner().invoke(cli, [name, "--help"]).output))
-    bench_known = _help_flags("-m", "csvprep.bench")
+    bench_known = _help_flags("-m", "benchmarks.bench")
     assert cli_flags <= known, cli_flags - known
     assert bench_flags <= bench_known, bench_flags - bench_known
     assert prose <= known | bench_known, prose - known - bench_known

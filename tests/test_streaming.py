@@ -22,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import csvprep
-from csvprep import api, datagen, reader
+from benchmarks import datagen
+from csvprep import api, reader
 from csvprep.engine import Plan, Validator, plan, readahead
 from csvprep.keyset import SeenKeys
 from csvprep.reader import open_csv, scan

@@ -1,8 +1,8 @@
 """The benchmark: how close ``csvprep check`` and ``pack`` come to the parse floor, and what they cost.
 
-    python -m csvprep.bench [--rows N] [--with-peers] [--repeat R]
+    python -m benchmarks.bench [--rows N] [--with-peers] [--repeat R]
 
-It generates its data with :mod:`csvprep.datagen` (cached in ``./bench-data``, keyed by rows and seed,
+It generates its data with :mod:`benchmarks.datagen` (cached in ``./bench-data``, keyed by rows and seed,
 with the truth of every injected bad cell), then runs every contender as a child process of this one,
 one after another, ``--repeat`` times in turns (so machine noise hits them alike), and prints a markdown
 table: wall time (best and median of the runs), rows/s, the ratio to the floor taken in the same run in
@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from csvprep import datagen
+from benchmarks import datagen
 
 TARGET_CHECK = 2.5
 TARGET_PACK = 6.0
@@ -515,7 +515,7 @@ def verdicts(items: Sequence[Contender]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m csvprep.bench", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.bench", description=__doc__.split("\n")[0])
     ap.add_argument(
         "--rows", type=int, default=1_000_000, help="rows of the generated file (default 1,000,000)"
     )

@@ -1,6 +1,6 @@
 """A deterministic generator of realistic Zoho CRM *Contacts* CSVs, with the truth of every bad cell.
 
-The tests and the benchmark (``python -m csvprep.bench``) need files that look like real migration
+The tests and the benchmark (``python -m benchmarks.bench``) need files that look like real migration
 exports — 21 columns, quoted multi-line notes, non-ASCII names, 19-digit account IDs, ``\\r\\n`` line ends
 and minimal quoting as a spreadsheet writes them — and they need to know exactly which cells are bad.
 Each cell of a checked column is replaced, with probability ``invalid_rate``, by a bad value of a kind
@@ -13,7 +13,7 @@ Columns are built whole with ``pyarrow.compute`` in chunks of :data:`CHUNK_ROWS`
 well under a minute); only the bad cells (about 1%) are made one by one. The same ``seed`` gives the same
 bytes, and a smaller file is a prefix of a larger one with the same seed.
 
-    python -m csvprep.datagen --rows 1000000 --out contacts.csv    # + .truth.json and .fields.json
+    python -m benchmarks.datagen --rows 1000000 --out contacts.csv    # + .truth.json and .fields.json
 """
 
 from __future__ import annotations
@@ -644,7 +644,7 @@ def load_truth(path: str | os.PathLike[str]) -> Truth:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m csvprep.datagen", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m benchmarks.datagen", description=__doc__.split("\n")[0])
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)
     ap.add_argument(
