@@ -378,7 +378,7 @@ csvprep.cli.run()
 
 @pytest.mark.parametrize(
     ("module", "cls", "command"),
-    [("rejects", "Rejects", "pack"), ("report", "JsonWriter", "check")],
+    [("rejects", "Rejects", "pack"), ("reportfiles", "JsonWriter", "check")],
 )
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
 def test_stop_signal_midway_leaves_nothing_behind(

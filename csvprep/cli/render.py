@@ -12,7 +12,8 @@ import click
 
 from csvprep.pack import PackResult
 from csvprep.printable import printable
-from csvprep.report import CsvWriter, IssueSink, JsonWriter, Report
+from csvprep.report import IssueSink, Report
+from csvprep.reportfiles import CsvWriter, JsonWriter
 
 
 def progress(quiet: bool, file: Path, label: str) -> AbstractContextManager[object]:
