@@ -6,7 +6,7 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csvprep.keyset import SHORT_BYTES, hash_strings
+from csvprep.engine.keyset import SHORT_BYTES, hash_strings
 
 EDGES = [
     "",

@@ -25,7 +25,7 @@ import csvprep
 from benchmarks import datagen
 from csvprep import api, reader
 from csvprep.engine import Plan, Validator, plan, readahead
-from csvprep.keyset import SeenKeys
+from csvprep.engine.keyset import SeenKeys
 from csvprep.reader import open_csv, scan
 from csvprep.report import Issue, Report
 from csvprep.rules import has_control

@@ -1,5 +1,5 @@
 """The checks that span rows: empty and repeated keys, repeated values of unique fields. Exact across
-batches through the hashes of the values seen (:class:`csvprep.keyset.SeenKeys`)."""
+batches through the hashes of the values seen (:class:`csvprep.engine.keyset.SeenKeys`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from csvprep.engine.found import CrossRow, Found, strings
+from csvprep.engine.keyset import SeenKeys, hash_strings
 from csvprep.engine.planning import Column, Plan
-from csvprep.keyset import SeenKeys, hash_strings
 from csvprep.reader import Batch
 from csvprep.rules import byte_lengths
 

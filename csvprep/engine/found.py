@@ -33,7 +33,7 @@ NO_CROSS_ROW = 0
 
 @dataclass(frozen=True, slots=True)
 class Found:
-    """Failing cells, as columns: row, column number (:attr:`Messages.rank`), the index of the first rule
+    """Failing cells, as columns: row, column number (:func:`column_ranks`), the index of the first rule
     failed in the column's rules or the cross-row check (:class:`CrossRow`, else :data:`NO_CROSS_ROW`),
     value, and the first row of a duplicate (-1 otherwise)."""
 
@@ -113,17 +113,21 @@ MESSAGE_MEMO = 8192
 with the file."""
 
 
+def column_ranks(plan: Plan) -> dict[str, int]:
+    """Each column's number: columns in key order, so that found cells carrying it sort by column key."""
+    return {key: i for i, key in enumerate(sorted(c.key for c in plan.columns))}
+
+
 class Messages:
     """Turns failing cells into an :class:`IssueBatch`, rendering each distinct message once."""
 
-    def __init__(self, plan: Plan, casefold: set[str]) -> None:
+    def __init__(self, plan: Plan, rank: dict[str, int], casefold: set[str]) -> None:
         self.job = plan.job
         self.rules: dict[str, tuple[Rule, ...]] = {c.key: c.rules for c in plan.columns if c.rules}
         self.header: dict[str, str] = {c.key: c.header for c in plan.columns}
         self.casefold = casefold
-        # Columns are numbered in key order: found cells carry the number, which also sorts them.
-        self.by_rank = sorted(c.key for c in plan.columns)
-        self.rank = {k: i for i, k in enumerate(self.by_rank)}
+        self.rank = rank
+        self.by_rank = sorted(rank, key=rank.__getitem__)
         self._memo: dict[tuple[str, int, str], str] = {}
 
     def _of_rule(self, key: str, rule_index: int, values: list[str]) -> list[str]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     import pandera.pandas as pandera
 
 from csvprep.engine.crossrow import CrossRows, single
-from csvprep.engine.found import NO_CROSS_ROW, Found, Messages, first_per_cell, strings
+from csvprep.engine.found import NO_CROSS_ROW, Found, Messages, column_ranks, first_per_cell, strings
 from csvprep.engine.planning import Plan
 from csvprep.reader import Batch
 from csvprep.report import IssueBatch
@@ -57,9 +57,9 @@ class Validator:
         self.job = plan.job
         checked = [c for c in plan.columns if c.rules]
         self._rules: dict[str, tuple[Rule, ...]] = {c.key: c.rules for c in checked}
-        self._messages = Messages(plan, set())
-        self._cross = CrossRows(plan, self._messages.rank)
-        self._messages.casefold = self._cross.casefold
+        rank = column_ranks(plan)
+        self._cross = CrossRows(plan, rank)
+        self._messages = Messages(plan, rank, self._cross.casefold)
         self._accepts: dict[str, Accept | None] = {c.key: c.accept for c in checked}
         self._waits = {c.key for c in checked if any(r.prefetch is not None for r in c.rules)}
         self._pool = pool
