@@ -1,10 +1,10 @@
 """Find a CSV file's encoding, and turn a non-UTF-8 file into UTF-8 without losing a byte.
 
-Order of evidence: ``--encoding`` (the user knows best); a byte-order mark (UTF-8, UTF-16 and UTF-32 BOMs,
+Order of evidence: ``encoding=`` (the user knows best); a byte-order mark (UTF-8, UTF-16 and UTF-32 BOMs,
 as Excel's "Unicode text" and "CSV UTF-8" exports write them); UTF-16 without a BOM (every other byte NUL);
 strict UTF-8 on a sample; else charset-normalizer on the sample. Nothing is ever decoded with
 ``errors='ignore'`` or ``'replace'``: an undecodable byte is an error that names its offset and
-``--encoding``.
+``encoding=``.
 """
 
 from __future__ import annotations
@@ -206,7 +206,7 @@ def _legacy(head: bytes, name: str) -> Encoding:
 
     Accepted only with evidence: a match whose text reads as a language (coherence), or candidates that
     all give the same text as Windows-1252 (then named cp1252, what Excel on Western Windows writes).
-    Otherwise the encoding cannot be decided and the user is asked for ``--encoding``.
+    Otherwise the encoding cannot be decided and the user is asked for ``encoding=``.
     """
     import charset_normalizer  # only for files that are not UTF-8: off the start-up path
 
