@@ -17,7 +17,6 @@ import functools
 import sys
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -97,17 +96,22 @@ def slices(
         want = block_bytes
 
 
-@dataclass(frozen=True, slots=True)
 class _Slice:
     """A slice being parsed: the futures of its pieces but the last, and of the last one joining them all."""
 
-    end: int
-    pieces: list[Future[pa.Table]]
-    joined: Future[pa.Table | None]
+    def __init__(self, end: int, pieces: list[Future[pa.Table]], joined: Future[pa.Table | None]) -> None:
+        self.end = end
+        self.pieces = pieces
+        self._joined: Future[pa.Table | None] | None = joined
+
+    def take(self) -> pa.Table | None:
+        """The slice as one table, handed over: the slice keeps no reference to it (nor to its future)."""
+        joined, self._joined = self._joined, None
+        return None if joined is None else joined.result()
 
     def cancel(self) -> None:
         """Cancel what has not started and wait for the rest (nothing runs on after the reader stops)."""
-        futures = [*self.pieces, self.joined]
+        futures = [*self.pieces, *([self._joined] if self._joined is not None else [])]
         for f in futures:
             f.cancel()
         wait(futures)
@@ -172,7 +176,7 @@ def fast_tables(
         return _Slice(begin + pieces[-1][1], futures, joined)
 
     def finish(job: _Slice) -> Iterator[tuple[pa.Table, int]]:
-        part = job.joined.result()
+        part = job.take()
         # The allocators keep freed pages for reuse; hand back what the pieces and earlier slices left.
         memory.release_unused()
         trim()
