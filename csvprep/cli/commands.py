@@ -124,7 +124,7 @@ def check(file: Path, fmt: str, output: Path | None, quiet: bool, **given: Any) 
             with render.progress(quiet, file, "checking") as bar:
                 keep = TABLE_KEEPS if fmt == "table" else 0
                 sinks = render.report_sinks(out, fmt)
-                report = check_job(file, _job(given), _read(given), keep=keep, sinks=sinks, progress=bar)  # type: ignore[arg-type]
+                report = check_job(file, _job(given), _read(given), keep=keep, sinks=sinks, progress=bar)
             if fmt == "table":
                 render.report_table(report, out, output is not None)
             out.flush()  # a full disk or a closed stdout shows here, while it can still be said
@@ -180,7 +180,7 @@ def pack(file: Path, out_dir: Path, quiet: bool, **given: Any) -> int:
     limits = ("max_rows", "max_zip_bytes", "max_csv_bytes", "compression", "force")
     options = PackOptions(**{name: given[name] for name in limits})
     with render.progress(quiet, file, "packing") as bar:
-        result = pack_job(file, out_dir, _job(given), options, _read(given), keep=PACK_KEEPS, progress=bar)  # type: ignore[arg-type]
+        result = pack_job(file, out_dir, _job(given), options, _read(given), keep=PACK_KEEPS, progress=bar)
     render.pack_summary(file, result)
     return result.exit_code
 

@@ -6,23 +6,25 @@ import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import IO
+from typing import IO, cast
 
 import click
 
+from csvprep.options import Progress
 from csvprep.pack import PackResult
 from csvprep.printable import printable
 from csvprep.report import IssueSink, Report
 from csvprep.reportfiles import CsvWriter, JsonWriter
 
 
-def progress(quiet: bool, file: Path, label: str) -> AbstractContextManager[object]:
+def progress(quiet: bool, file: Path, label: str) -> AbstractContextManager[Progress | None]:
     """The progress bar on a terminal (rich is imported only then), else no callback."""
     if quiet or not sys.stderr.isatty():
         return nullcontext(None)
     from csvprep.terminal import progress_bar
 
-    return progress_bar(file.stat().st_size if file.is_file() else None, label)
+    bar = progress_bar(file.stat().st_size if file.is_file() else None, label)
+    return cast(AbstractContextManager[Progress | None], bar)
 
 
 def report_sinks(out: IO[str], fmt: str) -> list[IssueSink]:
