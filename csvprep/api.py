@@ -101,7 +101,7 @@ def check_table(
     # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (csvprep.rowsize).
     sizer = None if p.blocked else RowSizer(p, column_sets(p))
     with Run(table, p) as run:
-        loop = BatchLoop(run, builder, sizer, progress)
+        loop = BatchLoop(run, builder, sizer, progress, goods=False)
         for _ in loop:
             pass
     return builder.finish(loop.rows, run_source(table, job))

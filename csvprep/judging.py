@@ -45,19 +45,24 @@ class BatchLoop:
         builder: ReportBuilder,
         sizer: RowSizer | None,
         progress: Progress | None = None,
+        goods: bool = True,
     ) -> None:
-        """``sizer``: None when the plan is blocked (no row will be packed, so none is too large)."""
+        """``sizer``: None when the plan is blocked (no row will be packed, so none is too large);
+        ``goods``: whether each batch comes with its good rows (``pack`` packs them, ``check`` does not)."""
         self.run = run
         self.builder = builder
         self.sizer = sizer
         self.progress = progress
+        self.goods = goods
         self.rows = 0
 
     def __iter__(self) -> Iterator[Sorted]:
         keys = [c.key for c in self.run.plan.mapped]
         for judged in self.run.judged():
             good = good_rows = None
-            if self.sizer is not None:
+            if self.sizer is not None and not self.goods:
+                judged = self.sizer.judge(judged)
+            elif self.sizer is not None:
                 good, good_rows = good_table(judged, keys)
                 sized = self.sizer.judge(judged, good)
                 if sized is not judged:  # a row no batch can hold is now a row error
