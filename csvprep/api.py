@@ -28,17 +28,8 @@ from csvprep.schema import ModuleSchema
 __all__ = ["Progress", "Source", "check", "check_job", "check_table", "make_job", "run_source"]
 
 
-def make_job(
-    module: str | None = None,
-    schema: str | os.PathLike[str] | ModuleSchema | None = None,
-    operation: Operation = "insert",
-    find_by: str | None = None,
-    ignore_empty: bool = False,
-    layout: str | os.PathLike[str] | None = None,
-) -> Job:
-    """The job an upload will run: its schema (shipped ``module`` or an org ``schema`` file, with the org's
-    saved layouts response ``layout`` if given) and options."""
-    return Job.resolve(module, schema, operation, find_by, ignore_empty, layout)
+make_job = Job.resolve
+"""The job an upload will run, from ``check``'s keywords (see :meth:`Job.resolve`)."""
 
 
 def check(

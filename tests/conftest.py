@@ -28,6 +28,20 @@ def field(api_name: str, data_type: str, **extra: Any) -> dict[str, Any]:
     return f
 
 
+# A small Contacts schema with every mapping kind (lookups by id and by email, a unique field, dates).
+CONTACTS_FIELDS = (
+    field("Last_Name", "text", system_mandatory=True, length=80),
+    field("Email", "email", unique={"case_sensitive": False}),
+    field("Date_of_Birth", "date"),
+    field("Follow_Up", "datetime"),
+    field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}}),
+    field("Owner", "ownerlookup", lookup={"module": {"api_name": "users"}}),
+    field("id", "bigint", operation_type={"api_create": False, "api_update": False}),
+)
+LOOKUP_HEADER = ["Last_Name", "Email", "Date_of_Birth", "Follow_Up", "Account_Name.id", "Owner.email"]
+LOOKUP_ROW = ["Ng", "a@b.co", "1990-02-03", "2024-01-02T03:04:05+05:30", "4150868000001038001", "o@b.co"]
+
+
 def schema_of(*fields: dict[str, Any], module: str = "Tests") -> ModuleSchema:
     return parse_schema({"fields": list(fields)}, module)
 

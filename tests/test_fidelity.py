@@ -15,7 +15,7 @@ from typing import Any
 import jsonschema
 import pandas as pd
 import pytest
-from conftest import field, schema_of
+from conftest import CONTACTS_FIELDS, LOOKUP_HEADER, LOOKUP_ROW, field, schema_of
 
 import csvprep
 from csvprep.cli import main
@@ -54,17 +54,6 @@ def request_validator() -> jsonschema.protocols.Validator:
 
 
 WIDE = 250
-CONTACTS = (
-    field("Last_Name", "text", system_mandatory=True, length=80),
-    field("Email", "email", unique={"case_sensitive": False}),
-    field("Date_of_Birth", "date"),
-    field("Follow_Up", "datetime"),
-    field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}}),
-    field("Owner", "ownerlookup", lookup={"module": {"api_name": "users"}}),
-    field("id", "bigint", operation_type={"api_create": False, "api_update": False}),
-)
-HEADER = ["Last_Name", "Email", "Date_of_Birth", "Follow_Up", "Account_Name.id", "Owner.email"]
-ROW = ["Ng", "a@b.co", "1990-02-03", "2024-01-02T03:04:05+05:30", "4150868000001038001", "o@b.co"]
 
 
 @pytest.mark.parametrize(
@@ -78,15 +67,15 @@ def test_every_job_json_validates_against_zohos_request_schema(
     is a valid ``Request_Wrapper`` of Zoho's OpenAPI description of Bulk Write v8 (zoho/crm-oas), and each
     resource names its CSV in ``file_names`` as v8's ``Resource`` does."""
     extra = [field(f"F{i:03d}", "text") for i in range(WIDE)] if wide else []
-    header = HEADER + (["id"] if operation == "update" else []) + [f["api_name"] for f in extra]
+    header = LOOKUP_HEADER + (["id"] if operation == "update" else []) + [f["api_name"] for f in extra]
     rows = [
-        [*ROW[:1], f"p{n}@b.co", *ROW[2:]]
+        [*LOOKUP_ROW[:1], f"p{n}@b.co", *LOOKUP_ROW[2:]]
         + ([str(4150868000001123001 + n)] if operation == "update" else [])
         + ["x"] * len(extra)
         for n in range(3)
     ]
     path = write_rows(tmp_path / "in.csv", header, rows)
-    schema = schema_of(*CONTACTS, *extra, module="Contacts")
+    schema = schema_of(*CONTACTS_FIELDS, *extra, module="Contacts")
     result = csvprep.pack(path, tmp_path / "out", schema=schema, operation=operation, find_by=find_by)  # type: ignore[arg-type]
     assert result.exit_code == 0, result.report.issues
     jobs = jobs_of(result)
@@ -103,8 +92,8 @@ def test_every_job_json_validates_against_zohos_request_schema(
 
 def test_the_schema_check_can_fail(tmp_path: Path) -> None:
     """The validator used above refuses what Zoho's schema refuses (a wrong operation, a string index)."""
-    path = write_rows(tmp_path / "in.csv", HEADER, [ROW])
-    result = csvprep.pack(path, tmp_path / "out", schema=schema_of(*CONTACTS, module="Contacts"))
+    path = write_rows(tmp_path / "in.csv", LOOKUP_HEADER, [LOOKUP_ROW])
+    result = csvprep.pack(path, tmp_path / "out", schema=schema_of(*CONTACTS_FIELDS, module="Contacts"))
     job = jobs_of(result)[0]
     validator = request_validator()
     bad = copy.deepcopy(job)
@@ -118,8 +107,8 @@ def test_the_schema_check_can_fail(tmp_path: Path) -> None:
 def test_job_json_names_v8_endpoints(tmp_path: Path) -> None:
     """The note in each job JSON names the v8 endpoints: upload on content.zohoapis.com (server of
     ``/crm/v8/upload`` in zoho/crm-oas v8.0/bulk_write.json) and ``/crm/bulk/v8/write``."""
-    path = write_rows(tmp_path / "in.csv", HEADER, [ROW])
-    result = csvprep.pack(path, tmp_path / "out", schema=schema_of(*CONTACTS, module="Contacts"))
+    path = write_rows(tmp_path / "in.csv", LOOKUP_HEADER, [LOOKUP_ROW])
+    result = csvprep.pack(path, tmp_path / "out", schema=schema_of(*CONTACTS_FIELDS, module="Contacts"))
     how = jobs_of(result)[0]["_csvprep"]["how"]
     assert "https://content.zohoapis.com/crm/v8/upload" in how and "/crm/bulk/v8/write" in how
     assert "v7" not in how

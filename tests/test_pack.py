@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import field, schema_of
+from conftest import CONTACTS_FIELDS, LOOKUP_HEADER, LOOKUP_ROW, field, schema_of
 
 import csvprep
 from benchmarks import datagen
@@ -179,19 +179,6 @@ def test_wide_rows_split_by_measured_size(tmp_path: Path) -> None:
         bigger = csvprep.pack(more, tmp_path / "more", schema=schema, force=True)
         assert len(bigger.batches) == 1 and bigger.batches[0].files[0].zip_bytes > limit
     assert packed_rows(result) == {n + 2: r for n, r in enumerate(rows)}
-
-
-CONTACTS_FIELDS = (
-    field("Last_Name", "text", system_mandatory=True, length=80),
-    field("Email", "email", unique={"case_sensitive": False}),
-    field("Date_of_Birth", "date"),
-    field("Follow_Up", "datetime"),
-    field("Account_Name", "lookup", lookup={"module": {"api_name": "Accounts"}}),
-    field("Owner", "ownerlookup", lookup={"module": {"api_name": "users"}}),
-    field("id", "bigint", operation_type={"api_create": False, "api_update": False}),
-)
-LOOKUP_HEADER = ["Last_Name", "Email", "Date_of_Birth", "Follow_Up", "Account_Name.id", "Owner.email"]
-LOOKUP_ROW = ["Ng", "a@b.co", "1990-02-03", "2024-01-02T03:04:05+05:30", "4150868000001038001", "o@b.co"]
 
 
 def job_of(result: PackResult, i: int = 0) -> dict[str, Any]:
