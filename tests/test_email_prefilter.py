@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csvprep.rules import EmailJudge
-from csvprep.rules.email import SPECIAL_USE_DOMAINS, email_ok
+from csvprep.rules.emails import SPECIAL_USE_DOMAINS, email_ok
 from csvprep.rules.emailworker import judge as email_verdict
 
 _email_ok = email_ok(EmailJudge(worker=False))

@@ -1,6 +1,6 @@
 """email-validator's verdicts on addresses: memoised, and judged in bulk by a worker process.
 
-email-validator decides every address the strict pattern of :mod:`csvprep.rules.email` cannot clear. It is
+email-validator decides every address the strict pattern of :mod:`csvprep.rules.emails` cannot clear. It is
 pure Python and holds the GIL, on the thread every batch waits for. So :meth:`EmailJudge.prefetch` (called
 one batch ahead, on the reader's thread) hands a batch's doubtful addresses to a worker process running this
 same file, which judges them on another core, and memoises the answers for :meth:`EmailJudge.verdict`. The

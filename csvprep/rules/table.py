@@ -20,7 +20,7 @@ from csvprep.rules.base import Accept, Rule, TypeRules
 from csvprep.rules.choices import BOOL, MULTISELECT, PICKLIST
 from csvprep.rules.control import accept_required, control_rule, required
 from csvprep.rules.dates import DATE_RULES, DATETIME_RULES
-from csvprep.rules.email import EMAIL
+from csvprep.rules.emails import EMAIL
 from csvprep.rules.emailworker import EmailJudge
 from csvprep.rules.formula import accept_no_formula, formula_rule
 from csvprep.rules.numbers import DECIMAL, RECORD_IDS, WHOLE, accept_record_id, record_id_rules
