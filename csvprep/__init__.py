@@ -10,9 +10,9 @@ happen (bad usage, unreadable input, broken schema).
 from csvprep.api import check
 from csvprep.codes import Severity
 from csvprep.errors import CsvprepError
-from csvprep.pack import PackResult, pack
+from csvprep.packer.pack import PackResult, pack
+from csvprep.reconcile import Results, results
 from csvprep.report import Issue, Report, Summary
-from csvprep.results import Results, results
 from csvprep.schema import FieldSpec, ModuleSchema, load_schema, shipped_modules
 
 __version__ = "0.1.0"

@@ -16,12 +16,12 @@ from collections.abc import Sequence
 
 from csvprep.arguments import check_arguments
 from csvprep.engine import Run, plan
-from csvprep.jobspec import column_sets
 from csvprep.judging import BatchLoop, run_source
 from csvprep.options import Job, Operation, Progress, Source
+from csvprep.packer.jobspec import column_sets
+from csvprep.packer.rowsize import RowSizer
 from csvprep.reader import ReadOptions, Table, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
-from csvprep.rowsize import RowSizer
 from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema
 
@@ -89,7 +89,7 @@ def check_table(
     p = plan(table.header, job, EmailJudge())  # the run closes it
     builder = ReportBuilder(keep=keep, sinks=sinks)
     builder.add_file_issues(p.file_issues)
-    # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (csvprep.rowsize).
+    # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (packer.rowsize).
     sizer = None if p.blocked else RowSizer(p, column_sets(p))
     with Run(table, p) as run:
         loop = BatchLoop(run, builder, sizer, progress, goods=False)

@@ -12,9 +12,9 @@ import pyarrow as pa
 
 from csvprep.engine import Judged, Run
 from csvprep.options import Job, Progress
+from csvprep.packer.rowsize import RowSizer
 from csvprep.reader import Table
 from csvprep.report import ReportBuilder
-from csvprep.rowsize import RowSizer
 
 
 @dataclass(frozen=True, slots=True)

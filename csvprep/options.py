@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Union
 
 from csvprep.errors import UsageError
+from csvprep.packer.zipstream import MAX_32
 from csvprep.schema import ModuleSchema, resolve_schema
-from csvprep.zipstream import MAX_32
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -8,7 +8,7 @@ OpenAPI spec for Bulk Write (https://github.com/zoho/crm-oas, ``v8.0/bulk_write.
 errors of the create-job page (https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html).
 
 The docs name the codes without saying what each means for a row; the explanations are csvprep's reading
-of the names and of the pages that use them. :mod:`csvprep.results` explains the codes of a result file
+of the names and of the pages that use them. :mod:`csvprep.reconcile` explains the codes of a result file
 with them, and each issue code of :mod:`csvprep.codes` names the Zoho code it prevents from this table.
 """
 

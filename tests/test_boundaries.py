@@ -24,7 +24,7 @@ from conftest import field, judge_values, schema_of
 import csvprep
 from csvprep.engine import Job, Validator, plan
 from csvprep.errors import UsageError
-from csvprep.jobspec import column_sets
+from csvprep.packer.jobspec import column_sets
 from csvprep.reader import Batch
 
 # --- the two paths ---------------------------------------------------------------------------------

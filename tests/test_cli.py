@@ -166,7 +166,7 @@ def test_keep_caps_issues_not_counts() -> None:
 def test_json_text_of_values_equals_json_dumps(values: list[str | None]) -> None:
     import pyarrow as pa
 
-    from csvprep.reportfiles import _escaped
+    from csvprep.report.files import _escaped
 
     arr = pa.array(values, pa.string())
     want = [json.dumps(v, ensure_ascii=False) for v in values]
@@ -261,7 +261,7 @@ def test_issue_batches_concatenate_with_their_messages() -> None:
 
 
 def test_json_report_is_the_same_text_on_a_text_or_a_binary_stream() -> None:
-    from csvprep.reportfiles import JsonWriter
+    from csvprep.report.files import JsonWriter
 
     text, raw = io.StringIO(), io.BytesIO()
     csvprep.check(EXAMPLE, module="Contacts", sinks=[JsonWriter(text), JsonWriter(raw)])

@@ -19,7 +19,7 @@ from conftest import CONTACTS_FIELDS, LOOKUP_HEADER, LOOKUP_ROW, field, schema_o
 
 import csvprep
 from csvprep.cli import main
-from csvprep.pack import PackResult
+from csvprep.packer.pack import PackResult
 
 ZOHO_SCHEMA = Path(__file__).parent / "zoho" / "bulk_write_v8_request.json"
 

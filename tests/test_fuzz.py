@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from csvprep import reader
 from csvprep.cli import main
 from csvprep.errors import CsvprepError
-from csvprep.pack import iter_zip_rows
+from csvprep.packer.batches import iter_zip_rows
 from csvprep.rules.formula import restore_text
 
 FIELDS = [

@@ -17,7 +17,7 @@ import pytest
 from conftest import field
 
 from csvprep.cli import main
-from csvprep.pack import iter_zip_rows
+from csvprep.packer.batches import iter_zip_rows
 
 FIELDS = [
     field("Last_Name", "text", length=80, system_mandatory=True),

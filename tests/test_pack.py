@@ -16,11 +16,11 @@ from conftest import CONTACTS_FIELDS, LOOKUP_HEADER, LOOKUP_ROW, field, schema_o
 
 import csvprep
 from benchmarks import datagen
-from csvprep.batches import dump_json
 from csvprep.cli import main
 from csvprep.errors import UsageError
-from csvprep.jobspec import DATE_FORMAT, DATETIME_FORMAT, FILE_ID_PLACEHOLDER
-from csvprep.pack import PackResult, iter_zip_rows
+from csvprep.packer.batches import dump_json
+from csvprep.packer.jobspec import DATE_FORMAT, DATETIME_FORMAT, FILE_ID_PLACEHOLDER
+from csvprep.packer.pack import PackResult, iter_zip_rows
 from csvprep.rules.formula import restore_text
 from csvprep.schema import ModuleSchema, parse_schema
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep.errors import UsageError
-from csvprep.pack import iter_zip_rows
+from csvprep.packer.batches import iter_zip_rows
 from csvprep.rules.formula import restore_text
 
 # Text fields of 12 characters: long cells and control characters are errors, so rows get rejected too.

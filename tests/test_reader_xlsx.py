@@ -13,7 +13,7 @@ from conftest import field
 from csvprep import reader
 from csvprep.cli import main
 from csvprep.errors import InputError, UsageError
-from csvprep.pack import iter_zip_rows
+from csvprep.packer.batches import iter_zip_rows
 
 openpyxl = pytest.importorskip("openpyxl")
 

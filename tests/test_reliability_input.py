@@ -22,7 +22,7 @@ from conftest import field
 import csvprep
 from csvprep.cli import main
 from csvprep.errors import InputError
-from csvprep.pack import iter_zip_rows
+from csvprep.packer.batches import iter_zip_rows
 
 FIELDS = [field("Last_Name", "text", length=80, system_mandatory=True), field("City", "text", length=80)]
 ROWS = [["Müller", "Köln"], ["Renée", "Zürich"], ["Ng", "Paris"]]

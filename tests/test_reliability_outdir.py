@@ -202,7 +202,7 @@ def test_pack_past_the_file_size_limit_keeps_the_earlier_output(tmp_path: Path) 
 def test_full_disk_whose_cleanup_fails_too(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pack_module = sys.modules["csvprep.pack"]  # the module: ``csvprep.pack`` is the function
+    pack_module = sys.modules["csvprep.packer.pack"]
 
     class FullDisk(pack_module.Rejects):  # type: ignore[misc, name-defined]
         def write(self, *args: object) -> None:
@@ -378,7 +378,7 @@ csvprep.cli.run()
 
 @pytest.mark.parametrize(
     ("module", "cls", "command"),
-    [("rejects", "Rejects", "pack"), ("reportfiles", "JsonWriter", "check")],
+    [("packer.rejects", "Rejects", "pack"), ("report.files", "JsonWriter", "check")],
 )
 @pytest.mark.parametrize("signame", ["SIGTERM", "SIGHUP"])
 def test_stop_signal_midway_leaves_nothing_behind(

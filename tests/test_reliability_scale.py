@@ -21,7 +21,7 @@ import csvprep
 from csvprep import reader
 from csvprep.cli import main
 from csvprep.engine import planning, validate
-from csvprep.pack import iter_zip_rows as _zip_rows
+from csvprep.packer.batches import iter_zip_rows as _zip_rows
 from csvprep.reader import csvfile
 from csvprep.report import Issue, ReportBuilder
 
@@ -211,7 +211,7 @@ def test_deeply_nested_schema_is_a_schema_error(tmp_path: Path) -> None:
 
 
 def test_schema_read_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from csvprep import jsonfile
+    from csvprep.schema import jsonfile
 
     monkeypatch.setattr(jsonfile, "MAX_JSON_BYTES", 1 << 20)
     with pytest.raises(csvprep.CsvprepError, match="larger than 1 MB"):
@@ -358,7 +358,7 @@ def test_row_over_max_csv_bytes_is_rejected(tmp_path: Path) -> None:
 def test_check_and_pack_flag_the_same_too_large_row_at_zohos_limits(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from csvprep import rowsize
+    from csvprep.packer import rowsize
 
     limit = 3000  # stands for Zoho's 25 MB, so that the test stays small
     monkeypatch.setattr(rowsize, "ZOHO_MAX_BYTES", limit)
@@ -373,7 +373,7 @@ def test_check_and_pack_flag_the_same_too_large_row_at_zohos_limits(
 
 
 def test_rows_that_fit_are_not_measured_one_by_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from csvprep import rowsize
+    from csvprep.packer import rowsize
 
     measured = Counter[str]()
     real = rowsize.RowSizer._fits_alone

@@ -22,7 +22,7 @@ from conftest import REPO, field, schema_of
 import csvprep
 from csvprep import codes, zoho_codes
 from csvprep.cli import main
-from csvprep.pack import iter_zip_rows
+from csvprep.packer.batches import iter_zip_rows
 
 CONTACTS = REPO / "fixtures" / "contacts.csv"
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from zlib_ng import zlib_ng
 
-from csvprep.zipstream import Budget, ZipStream, deflate_bound
+from csvprep.packer.zipstream import Budget, ZipStream, deflate_bound
 
 chunks = st.lists(
     st.one_of(

@@ -28,13 +28,13 @@ from csvprep.options import (
     Job,
     PackOptions,
 )
-from csvprep.outfile import describe_os_error, is_write_error, refuse_same_file, report_file
-from csvprep.pack import pack_job
+from csvprep.output.outfile import describe_os_error, is_write_error, refuse_same_file, report_file
+from csvprep.packer.pack import pack_job
+from csvprep.packer.zipstream import MAX_32
 from csvprep.printable import printable
 from csvprep.reader import ReadOptions
-from csvprep.results import results as match_results
+from csvprep.reconcile import results as match_results
 from csvprep.schema import shipped_modules
-from csvprep.zipstream import MAX_32
 
 EXIT_OK = 0
 EXIT_SIGNAL_BASE = 128  # the shell's convention: a run stopped by signal N exits 128 + N

@@ -10,7 +10,7 @@ from typing import ParamSpec
 import click
 
 from csvprep.errors import CsvprepError
-from csvprep.outfile import describe_os_error
+from csvprep.output.outfile import describe_os_error
 from csvprep.printable import printable
 
 EXIT_FAILED = 2

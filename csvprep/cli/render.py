@@ -11,17 +11,17 @@ from typing import IO, cast
 import click
 
 from csvprep.options import Progress
-from csvprep.pack import PackResult
+from csvprep.packer.pack import PackResult
 from csvprep.printable import printable
 from csvprep.report import IssueSink, Report
-from csvprep.reportfiles import CsvWriter, JsonWriter
+from csvprep.report.files import CsvWriter, JsonWriter
 
 
 def progress(quiet: bool, file: Path, label: str) -> AbstractContextManager[Progress | None]:
     """The progress bar on a terminal (rich is imported only then), else no callback."""
     if quiet or not sys.stderr.isatty():
         return nullcontext(None)
-    from csvprep.terminal import progress_bar
+    from csvprep.cli.terminal import progress_bar
 
     bar = progress_bar(file.stat().st_size if file.is_file() else None, label)
     return cast(AbstractContextManager[Progress | None], bar)
@@ -40,7 +40,7 @@ def report_table(report: Report, out: IO[str], to_file: bool) -> None:
     """The table report for people (rich is imported only for it)."""
     from rich.console import Console
 
-    from csvprep.terminal import render_report
+    from csvprep.cli.terminal import render_report
 
     render_report(report, Console(file=out, soft_wrap=False) if to_file else Console())
 

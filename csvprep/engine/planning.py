@@ -12,7 +12,6 @@ from csvprep import codes
 from csvprep.clip import MAX_ECHO
 from csvprep.codes import Severity
 from csvprep.engine.hints import suggest
-from csvprep.layouts import layout_issues
 from csvprep.options import Job
 from csvprep.printable import printable
 from csvprep.reader import unique_keys
@@ -27,6 +26,7 @@ from csvprep.schema import (
     FieldSpec,
     ModuleSchema,
 )
+from csvprep.schema.layouts import layout_issues
 
 # Zoho's column limit for a Bulk Write job.
 MAX_COLUMNS = 200

@@ -9,7 +9,7 @@ so at the defaults both flag the same rows; smaller pack limits can only add row
 them too (rows rejected = rows with errors in the report it returns).
 
 The verdict is the batcher's own: a fresh one-entry ZIP (written nowhere) takes the header, then the row, and
-is measured (:mod:`csvprep.zipstream`). Only rows whose CSV could be that large are measured: a batch whose
+is measured (`packer.zipstream`). Only rows whose CSV could be that large are measured: a batch whose
 bytes cannot hold one costs a size lookup per column.
 """
 
@@ -27,11 +27,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from csvprep import codes
-from csvprep.batches import CSV_OPTIONS, ZOHO_MAX_BYTES, csv_line, entry_names
 from csvprep.engine import Judged, Plan
-from csvprep.jobspec import ColumnSet
+from csvprep.packer.batches import CSV_OPTIONS, ZOHO_MAX_BYTES, csv_line, entry_names
+from csvprep.packer.jobspec import ColumnSet
+from csvprep.packer.zipstream import ZipStream, deflate_bound, overhead
 from csvprep.report import IssueBatch
-from csvprep.zipstream import ZipStream, deflate_bound, overhead
 
 CODE = "row-too-large"
 DEFAULT_LEVEL = 6

@@ -1,12 +1,12 @@
 """``results``: Zoho's result files matched back to the rows a ``pack`` run sent, and what became of each.
 
 Each result file is matched to the packed ZIP it answers, and each of its rows to a packed row
-(:mod:`csvprep.resultmatch`): a row that cannot be matched is reported, never guessed. The manifest says
-which source row each packed row is (and, for a file packed again, its origin: :mod:`csvprep.origin`);
+(:mod:`csvprep.reconcile.match`): a row that cannot be matched is reported, never guessed. The manifest says
+which source row each packed row is (and, for a file packed again, its origin: :mod:`csvprep.packer.origin`);
 the packed ZIPs hold its values, so the input need not be at hand. A column-split update joins its jobs'
 results: a row fails if any of its jobs failed it.
 
-Output (:mod:`csvprep.resultsout`): ``ids.csv`` (every packed row: origin, key columns, STATUS,
+Output (:mod:`csvprep.reconcile.output`): ``ids.csv`` (every packed row: origin, key columns, STATUS,
 RECORD_ID), ``failed.csv`` (every skipped or unprocessed row with its values, ready to fix and pack again)
 and ``summary.json``. The books balance: rows in = rejected by csvprep + added + updated + failed (skipped
 or unprocessed) + no result.
@@ -25,10 +25,10 @@ from typing import Any
 import pyarrow as pa
 
 from csvprep.errors import InputError, UsageError
-from csvprep.origin import expand, expand_runs
-from csvprep.resultfiles import SUCCESS, ResultRow, read_results
-from csvprep.resultmatch import PackedZips, PackFile, assign, match_rows
-from csvprep.resultsout import Outcome, Output, ResultPaths, ResultTotals, prepare, reasons
+from csvprep.packer.origin import expand, expand_runs
+from csvprep.reconcile.files import SUCCESS, ResultRow, read_results
+from csvprep.reconcile.match import PackedZips, PackFile, assign, match_rows
+from csvprep.reconcile.output import Outcome, Output, ResultPaths, ResultTotals, prepare, reasons
 from csvprep.rules.formula import neutralise
 from csvprep.zoho_codes import explain
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from csvprep import codes
 from csvprep.errors import SchemaError
-from csvprep.jsonfile import read_json
 from csvprep.report import Issue
+from csvprep.schema.jsonfile import read_json
 
 if TYPE_CHECKING:
     from csvprep.schema import ModuleSchema

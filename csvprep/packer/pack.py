@@ -2,8 +2,8 @@
 
 Output (one directory): ``<Module>_<NNNN>.zip`` batches, each with one UTF-8 CSV of at most ``max_rows``
 records in at most ``max_zip_bytes`` of ZIP, and its create-job request ``<Module>_<NNNN>.job.json``
-(:mod:`csvprep.batches`, :mod:`csvprep.jobspec`); ``rejects.csv`` with every row that has an error
-(:mod:`csvprep.rejects`); and ``manifest.json``, which accounts for every row: the input's checksum, the
+(`packer.batches`, `packer.jobspec`); ``rejects.csv`` with every row that has an error
+(`packer.rejects`); and ``manifest.json``, which accounts for every row: the input's checksum, the
 options, each batch's source rows, sizes and checksum, the totals and the API credits (500 a job).
 Limits and credits: https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html
 
@@ -25,19 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from csvprep import outdir
 from csvprep.arguments import check_pack_arguments
-from csvprep.batches import (
-    MANIFEST,
-    Batcher,
-    PackedBatch,
-    dump_json,
-    iter_zip_rows,
-)
 from csvprep.codes import Severity
 from csvprep.engine import Plan, Run, plan
 from csvprep.errors import OutputError, UsageError
-from csvprep.jobspec import ColumnSet, column_sets, describe_sets
 from csvprep.judging import BatchLoop, good_table, run_source
 from csvprep.options import (
     DEFAULT_COMPRESSION,
@@ -50,15 +41,24 @@ from csvprep.options import (
     Progress,
     Source,
 )
-from csvprep.origin import Origins
-from csvprep.outfile import describe_os_error, is_write_error
+from csvprep.output import outdir
+from csvprep.output.outfile import describe_os_error, is_write_error
+from csvprep.packer.batches import (
+    MANIFEST,
+    Batcher,
+    PackedBatch,
+    dump_json,
+    iter_zip_rows,
+)
+from csvprep.packer.jobspec import ColumnSet, column_sets, describe_sets
+from csvprep.packer.origin import Origins
+from csvprep.packer.rejects import Rejects
+from csvprep.packer.rowsize import RowSizer
+from csvprep.packer.zipstream import sha256_file
 from csvprep.reader import ReadOptions, Table, open_table
-from csvprep.rejects import Rejects
 from csvprep.report import Report, ReportBuilder
-from csvprep.rowsize import RowSizer
 from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema, shipped_modules
-from csvprep.zipstream import sha256_file
 
 __all__ = [
     "MAX_CSV_BYTES",

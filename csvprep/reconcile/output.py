@@ -27,9 +27,9 @@ from typing import IO, Any, NamedTuple
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from csvprep.batches import CSV_OPTIONS, csv_line
 from csvprep.errors import UsageError
-from csvprep.origin import ERRORS, ROW, SOURCE, STATUS
+from csvprep.packer.batches import CSV_OPTIONS, csv_line
+from csvprep.packer.origin import ERRORS, ROW, SOURCE, STATUS
 from csvprep.zoho_codes import explain
 
 IDS, FAILED, SUMMARY = "ids.csv", "failed.csv", "summary.json"

@@ -4,13 +4,13 @@ Rows arrive in input order and go into the open batch in chunks of at most :data
 about :data:`CHUNK_BYTES` of cells, cut from the data itself (not from how the input was read), so the same
 rows and options give the same bytes. Each chunk is written as CSV by ``pyarrow.csv.write_csv`` (RFC 4180:
 every value quoted, quotes doubled, CRLF records; values byte for byte as read) and its compressed size is
-measured before it is taken (:mod:`csvprep.zipstream`). A chunk that would take a ZIP over the limit is cut
+measured before it is taken (`packer.zipstream`). A chunk that would take a ZIP over the limit is cut
 by bisection to the rows that fit, and the batch closes there; a batch also closes at ``max_rows``
 (25,000 and 25 MB). The CSV inside is held to ``max_csv_bytes`` as well: Zoho's limitations page puts
 the 25 MB on the CSV
 (https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html), its upload page on the ZIP, so
 both are kept. Each closed batch gets its job JSON
-(:mod:`csvprep.jobspec`).
+(:mod:`csvprep.packer.jobspec`).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ import pyarrow.csv as pcsv
 
 from csvprep.engine import Plan
 from csvprep.errors import UsageError
-from csvprep.jobspec import ColumnSet, job_request
-from csvprep.zipstream import Attempt, Budget, ZipStream
+from csvprep.packer.jobspec import ColumnSet, job_request
+from csvprep.packer.zipstream import Attempt, Budget, ZipStream
 
 ZOHO_MAX_BYTES = 25 * 1024 * 1024
 """Zoho's limit on an uploaded ZIP and on the CSV inside it (25 MB)."""

@@ -4,7 +4,7 @@ The first three columns are ``_csvprep_row`` (the spreadsheet row), ``_csvprep_e
 message`` for each error, joined by `` | ``) and ``_csvprep_source`` (the file the row is from); the input's
 own columns follow unchanged, but for a quote put before each cell a spreadsheet would run as a formula
 (:mod:`csvprep.rules.formula`; taken off again on reading). Row and source are the row's origin
-(:mod:`csvprep.origin`): in a file that is itself a rejects file, the row in the first file. The engine
+(:mod:`csvprep.packer.origin`): in a file that is itself a rejects file, the row in the first file. The engine
 ignores these columns (:data:`csvprep.engine.RESERVED_COLUMNS`), so a person can fix the file and pack it
 again as it is. They come first so that a malformed row (more or fewer fields than the header) is written
 with its raw fields and the columns stay aligned; a row with a broken quote is its line as read, in one cell.
@@ -24,9 +24,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from csvprep.batches import CSV_OPTIONS, csv_line
 from csvprep.engine import RESERVED_COLUMNS, Judged
-from csvprep.origin import ERRORS, ROW, SOURCE, Origins
+from csvprep.packer.batches import CSV_OPTIONS, csv_line
+from csvprep.packer.origin import ERRORS, ROW, SOURCE, Origins
 from csvprep.report import Issue
 from csvprep.rules.formula import neutralise, neutralise_text
 

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from csvprep.errors import SchemaError
-from csvprep.jsonfile import read_json
-from csvprep.layouts import LayoutRules, load_layouts, parse_shipped
+from csvprep.schema.jsonfile import read_json
+from csvprep.schema.layouts import LayoutRules, load_layouts, parse_shipped
 
 # Defaults when the metadata names no length (K13 and V7IR input rules; zoho-rules.md §3.1).
 TEXTAREA_LIMITS = {"small": 2000, "large": 32000, "rich_text": 50000}
@@ -362,7 +362,7 @@ def _schema_dir() -> Path:
     if packaged.is_dir():
         return packaged
     # An editable install runs from the source tree, where the schemas sit beside the package.
-    return Path(__file__).resolve().parent.parent / "schemas"
+    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 def shipped_modules() -> list[str]:

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from csvprep.errors import InputError
-from csvprep.resultfiles import ResultFile, ResultRow
+from csvprep.reconcile.files import ResultFile, ResultRow
 
 SAMPLE = 256
 """Rows of a result file scored against each packed ZIP when its name names none (spread evenly)."""

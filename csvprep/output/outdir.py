@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from csvprep.batches import MANIFEST
 from csvprep.errors import OutputError, UsageError
-from csvprep.outfile import describe_os_error, same_file, stat_or_none
+from csvprep.output.outfile import describe_os_error, same_file, stat_or_none
+from csvprep.packer.batches import MANIFEST
 
 __all__ = ["Staging", "Target", "claim", "earlier_output_files", "prepare"]
 

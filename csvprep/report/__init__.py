@@ -3,7 +3,7 @@
 Shaped after frictionless-py's report (a result with stable codes; validation returns it and raises only
 for misuse). Issues arrive from the engine as column batches (:class:`IssueBatch`); the
 :class:`ReportBuilder` counts them as they go, keeps as many :class:`Issue` objects as asked, and hands
-every batch to optional sinks (the JSON and CSV writers of :mod:`csvprep.reportfiles`) so a file with
+every batch to optional sinks (the JSON and CSV writers of :mod:`csvprep.report.files`) so a file with
 millions of issues never has them all in memory.
 """
 
