@@ -3,11 +3,12 @@
 The public names are few: :func:`check` validates a file or a DataFrame and returns a :class:`Report`;
 :func:`pack` also writes the good rows into upload-ready ZIP batches (a :class:`PackResult`);
 :func:`results` matches Zoho's result files back to the packed rows (a :class:`Results`);
-:func:`load_schema` reads an org's fields JSON; :class:`CsvprepError` is raised only when a run cannot
-happen (bad usage, unreadable input, broken schema).
+:func:`load_schema` reads an org's fields JSON (a path or a dict) or a shipped module;
+:func:`to_pandera` gives a schema's checks as a pandera schema; :class:`CsvprepError` is raised only when
+a run cannot happen (bad usage, unreadable input, broken schema).
 """
 
-from csvprep.api import check
+from csvprep.api import check, to_pandera
 from csvprep.codes import Severity
 from csvprep.errors import CsvprepError
 from csvprep.packer.pack import PackResult, pack
@@ -33,4 +34,5 @@ __all__ = [
     "pack",
     "results",
     "shipped_modules",
+    "to_pandera",
 ]

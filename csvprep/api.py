@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from csvprep.arguments import check_arguments
 from csvprep.engine import Run, plan
+from csvprep.engine.twin import export_schema
+from csvprep.errors import UsageError
 from csvprep.judging import BatchLoop, run_source
 from csvprep.options import Job, Operation, Progress, Source
 from csvprep.packer.jobspec import column_sets
@@ -25,7 +28,10 @@ from csvprep.report import IssueSink, Report, ReportBuilder
 from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema
 
-__all__ = ["Progress", "Source", "check", "check_job", "check_table", "make_job", "run_source"]
+if TYPE_CHECKING:
+    import pandera.pandas as pandera
+
+__all__ = ["Progress", "Source", "check", "check_job", "check_table", "make_job", "run_source", "to_pandera"]
 
 
 make_job = Job.resolve
@@ -96,3 +102,26 @@ def check_table(
         for _ in loop:
             pass
     return builder.finish(loop.rows, run_source(table, job))
+
+
+def to_pandera(
+    schema: ModuleSchema,
+    operation: Operation = "insert",
+    header: Sequence[str] | None = None,
+    *,
+    find_by: str | None = None,
+    ignore_empty: bool = False,
+) -> pandera.DataFrameSchema:
+    """A pandera ``DataFrameSchema`` that gives ``check``'s cell verdicts on frames of text.
+
+    ``header``: the frame's columns (lookups as ``Field.id``, ``Field.email``...); None: every column of
+    ``schema.template(operation)``. The columns the job needs (mandatory fields, the key) are required,
+    the others optional; a column the job cannot take fails as not in the schema (``strict``). Each rule
+    is a ``Check`` named by its issue code and a cell fails only the first rule it breaks, as in
+    ``check``; warnings (``new-picklist-value``, ``formula-like``...) are pandera warnings; repeated keys
+    and values of unique fields are checks too (the later occurrences, empty cells and case as ``check``
+    treats them). Null cells are empty. What pandera is not given: :mod:`csvprep.engine.twin`.
+    """
+    if not isinstance(schema, ModuleSchema):
+        raise UsageError(f"schema must be a ModuleSchema (csvprep.load_schema), not {type(schema).__name__}")
+    return export_schema(schema, operation, header, find_by, ignore_empty)

@@ -21,18 +21,22 @@ def single(arr: pa.Array | pa.ChunkedArray) -> pa.Array:
     return arr
 
 
+def unique_columns(plan: Plan) -> list[tuple[Column, bool]]:
+    """The key column and the unique fields' columns, each with whether its values compare ignoring case."""
+    out: list[tuple[Column, bool]] = []
+    for c in plan.columns:
+        if c.role == "key":
+            out.append((c, c.field is not None and c.field.unique and not c.field.unique_case_sensitive))
+        elif c.role == "value" and c.field is not None and c.field.unique:
+            out.append((c, not c.field.unique_case_sensitive))
+    return out
+
+
 class CrossRows:
     """The values seen so far in the key column and the unique fields' columns."""
 
     def __init__(self, plan: Plan, rank: dict[str, int]) -> None:
-        self._unique: list[tuple[Column, bool]] = []
-        for c in plan.columns:
-            if c.role == "key":
-                self._unique.append(
-                    (c, c.field is not None and c.field.unique and not c.field.unique_case_sensitive)
-                )
-            elif c.role == "value" and c.field is not None and c.field.unique:
-                self._unique.append((c, not c.field.unique_case_sensitive))
+        self._unique = unique_columns(plan)
         self._seen = {c.key: SeenKeys() for c, _ in self._unique}
         self.casefold = {c.key for c, casefold in self._unique if casefold}
         self._rank = rank

@@ -14,15 +14,15 @@ import numpy as np
 import pyarrow as pa_arrow
 
 if TYPE_CHECKING:
-    import pandas as pd
     import pandera.pandas as pandera
 
 from csvprep.engine.crossrow import CrossRows, single
 from csvprep.engine.found import NO_CROSS_ROW, Found, Messages, column_ranks, first_per_cell, strings
 from csvprep.engine.planning import Plan
+from csvprep.engine.twin import on_series
 from csvprep.reader import Batch
 from csvprep.report import IssueBatch
-from csvprep.rules import Accept, Ok, Rule, has_control
+from csvprep.rules import Accept, Rule, has_control
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -83,7 +83,7 @@ class Validator:
             {
                 key: pa.Column(
                     None,
-                    checks=[pa.Check(_on_series(r.ok), name=f"{n}:{r.code}") for n, r in enumerate(rules)],
+                    checks=[pa.Check(on_series(r.ok), name=f"{n}:{r.code}") for n, r in enumerate(rules)],
                     nullable=True,
                     required=False,
                 )
@@ -209,21 +209,3 @@ def _column_failures(
     if not bad.any():
         return None
     return at[bad], first[bad], strings(sub.filter(pa_arrow.array(bad)))
-
-
-def _arrow_column(s: pd.Series) -> pa_arrow.Array:
-    """The Arrow array behind a pandas ``str`` column (one chunk), or one made from it."""
-    arr = getattr(s.array, "_pa_array", None)
-    if arr is None:
-        arr = pa_arrow.array(s.astype("str").array)
-    return single(arr)
-
-
-def _on_series(ok: Ok) -> Callable[[pd.Series], pd.Series]:
-    """A rule as a pandera check: a pandas ``str`` Series in, a boolean Series with its index out."""
-    import pandas as pd
-
-    def check(s: pd.Series) -> pd.Series:
-        return pd.Series(ok(_arrow_column(s)), index=s.index, dtype=bool)
-
-    return check
