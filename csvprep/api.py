@@ -23,12 +23,13 @@ from csvprep.judging import BatchLoop, run_source
 from csvprep.options import Job, Operation, Progress, Source
 from csvprep.packer.jobspec import column_sets
 from csvprep.packer.rowsize import RowSizer
-from csvprep.reader import ReadOptions, Table, open_table
+from csvprep.reader import ReadOptions, Table, is_dataframe, open_table
 from csvprep.report import IssueSink, Report, ReportBuilder
 from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pandera.pandas as pandera
 
 __all__ = ["Progress", "Source", "check", "check_job", "check_table", "make_job", "run_source", "to_pandera"]
@@ -80,7 +81,8 @@ def check_job(
 ) -> Report:
     """:func:`check` with its options as values (the command line's route)."""
     table = open_table(source, read)
-    return check_table(table, job, keep=keep, sinks=sinks, progress=progress)
+    index = source.index if is_dataframe(source) else None  # labels the report's rows, not the frame
+    return check_table(table, job, keep=keep, sinks=sinks, progress=progress, index=index)
 
 
 def check_table(
@@ -90,8 +92,9 @@ def check_table(
     keep: int | None = None,
     sinks: Sequence[IssueSink] = (),
     progress: Progress | None = None,
+    index: pd.Index | None = None,
 ) -> Report:
-    """Check an opened table against a job."""
+    """Check an opened table against a job; ``index`` labels its rows (a DataFrame's index)."""
     p = plan(table.header, job, EmailJudge())  # the run closes it
     builder = ReportBuilder(keep=keep, sinks=sinks)
     builder.add_file_issues(p.file_issues)
@@ -101,7 +104,7 @@ def check_table(
         loop = BatchLoop(run, builder, sizer, progress, goods=False)
         for _ in loop:
             pass
-    return builder.finish(loop.rows, run_source(table, job))
+    return builder.finish(loop.rows, run_source(table, job), index)
 
 
 def to_pandera(

@@ -55,7 +55,7 @@ from csvprep.packer.origin import Origins
 from csvprep.packer.rejects import Rejects
 from csvprep.packer.rowsize import RowSizer
 from csvprep.packer.zipstream import sha256_file
-from csvprep.reader import ReadOptions, Table, open_table
+from csvprep.reader import ReadOptions, Table, is_dataframe, open_table
 from csvprep.report import Report, ReportBuilder
 from csvprep.rules import EmailJudge
 from csvprep.schema import ModuleSchema, shipped_modules
@@ -233,7 +233,8 @@ def _pack(
                 rejects.write(judged, bad)
         batches = tuple(batcher.finish())
         rejects.close()
-        report = builder.finish(loop.rows, run_source(table, job))
+        index = source.index if is_dataframe(source) else None  # labels the report's rows
+        report = builder.finish(loop.rows, run_source(table, job), index)
         jobs = sum(len(b.files) for b in batches)
         totals = PackTotals(loop.rows, batcher.rows, rejects.rows, len(batches), jobs, jobs * CREDITS_PER_JOB)
         if totals.rows_packed + totals.rows_rejected != totals.rows_in:

@@ -1,186 +1,47 @@
 """The report: frozen issues and a summary, built batch by batch in bounded memory.
 
 Shaped after frictionless-py's report (a result with stable codes; validation returns it and raises only
-for misuse). Issues arrive from the engine as column batches (:class:`IssueBatch`); the
-:class:`ReportBuilder` counts them as they go, keeps as many :class:`Issue` objects as asked, and hands
+for misuse). Issues arrive from the engine as column batches (:class:`IssueBatch`, in
+:mod:`csvprep.report.issues`); the :class:`ReportBuilder` counts them as they go, keeps as many
+:class:`Issue` objects as asked, marks the rows with errors (:mod:`csvprep.report.verdicts`), and hands
 every batch to optional sinks (the JSON and CSV writers of :mod:`csvprep.report.files`) so a file with
-millions of issues never has them all in memory.
+millions of issues never has them all in memory. A report shows itself as tables, a line or HTML
+(:mod:`csvprep.report.tables`, :mod:`csvprep.report.display`).
 """
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from csvprep import codes
-from csvprep.clip import MAX_ECHO, clip, clip_array
 from csvprep.codes import Severity
+from csvprep.errors import UsageError
+from csvprep.report import display, tables
+from csvprep.report.issues import ISSUE_FIELDS, Issue, IssueBatch, concat_dictionaries
+from csvprep.report.verdicts import ErrorRows, RowVerdicts
 
-ISSUE_FIELDS = ("row", "column", "code", "severity", "value", "message")
+if TYPE_CHECKING:
+    import pandas as pd
 
+__all__ = [
+    "ISSUE_FIELDS",
+    "Issue",
+    "IssueBatch",
+    "IssueSink",
+    "Report",
+    "ReportBuilder",
+    "RowVerdicts",
+    "Summary",
+    "concat_dictionaries",
+]
 
-@dataclass(frozen=True, slots=True)
-class Issue:
-    """One problem: a cell (``row`` and ``column``), a row (``column`` None) or the file (``row`` None).
-
-    ``row`` is the spreadsheet row: the header is row 1, the first record row 2, counted in records even
-    when a quoted cell spans several lines.
-    """
-
-    row: int | None
-    column: str | None
-    code: str
-    severity: Severity
-    value: str | None
-    message: str
-
-    def __post_init__(self) -> None:
-        # An issue echoes its cell, column and message: each is cut to MAX_ECHO characters (csvprep.clip).
-        for name in ("column", "value", "message"):
-            text = getattr(self, name)
-            if text is not None and len(text) > MAX_ECHO:
-                object.__setattr__(self, name, clip(text))
-
-    def to_dict(self) -> dict[str, Any]:
-        # Field by field: dataclasses.asdict deep-copies each value, slow for a wide file's file issues.
-        return {f: getattr(self, f) for f in ISSUE_FIELDS} | {"severity": str(self.severity)}
-
-
-@dataclass(frozen=True)
-class IssueBatch:
-    """The cell issues of one batch of rows, as columns. Messages are rendered once, when first asked for.
-
-    An issue's column and code come from its *kind*: a batch holds a few kinds (a column and a rule) and
-    many issues, so counts, severities and report lines are worked out once per kind.
-    """
-
-    rows: np.ndarray
-    kinds: np.ndarray
-    """Per issue, its index in :attr:`kind_columns` and :attr:`kind_codes` (int64)."""
-    kind_columns: tuple[str | None, ...]
-    kind_codes: tuple[str, ...]
-    values: pa.Array
-    """Per issue, the cell's text (strings; null for row and file issues)."""
-    render_all: Callable[[], pa.DictionaryArray]
-    """Every issue's message, in order, dictionary-encoded (called at most once: see
-    :attr:`message_array`)."""
-
-    def __post_init__(self) -> None:
-        # Values and column names are echoes: cut to MAX_ECHO characters (csvprep.clip).
-        object.__setattr__(self, "values", clip_array(self.values))
-        if any(c is not None and len(c) > MAX_ECHO for c in self.kind_columns):
-            object.__setattr__(
-                self, "kind_columns", tuple(c if c is None else clip(c) for c in self.kind_columns)
-            )
-
-    @functools.cached_property
-    def columns(self) -> np.ndarray:
-        """The column of each issue (None for row and file issues)."""
-        return np.array(self.kind_columns, dtype=object)[self.kinds]
-
-    @functools.cached_property
-    def codes(self) -> np.ndarray:
-        """The code of each issue."""
-        return np.array(self.kind_codes, dtype=object)[self.kinds]
-
-    @functools.cached_property
-    def kind_errors(self) -> np.ndarray:
-        """Per kind, whether its code is an error (else a warning)."""
-        return np.array([codes.get(c).severity is Severity.ERROR for c in self.kind_codes], dtype=bool)
-
-    @functools.cached_property
-    def is_error(self) -> np.ndarray:
-        """Per issue, whether it is an error."""
-        return self.kind_errors[self.kinds]
-
-    @functools.cached_property
-    def message_array(self) -> pa.DictionaryArray:
-        """Every issue's message: each distinct text once, and an index per issue."""
-        return self.render_all()
-
-    @functools.cached_property
-    def messages(self) -> Sequence[str]:
-        return self.message_array.to_pylist()  # type: ignore[no-any-return]
-
-    @functools.cached_property
-    def value_list(self) -> Sequence[str | None]:
-        """:attr:`values` as Python strings."""
-        return self.values.to_pylist()  # type: ignore[no-any-return]
-
-    def render(self, i: int) -> str:
-        """The message of the i-th issue."""
-        return self.messages[i]
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @functools.cached_property
-    def severities(self) -> np.ndarray:
-        """``error`` or ``warning``, per issue."""
-        return np.where(self.is_error, str(Severity.ERROR), str(Severity.WARNING)).astype(object)
-
-    def issue(self, i: int) -> Issue:
-        kind = int(self.kinds[i])
-        code = self.kind_codes[kind]
-        row = int(self.rows[i])
-        col = self.kind_columns[kind]
-        return Issue(
-            row if row > 0 else None,
-            None if col is None else str(col),
-            code,
-            codes.get(code).severity,
-            self.value_list[i],
-            self.render(i),
-        )
-
-    def __iter__(self) -> Iterator[Issue]:
-        return (self.issue(i) for i in range(len(self)))
-
-    @staticmethod
-    def from_issues(issues: Sequence[Issue]) -> IssueBatch:
-        msgs = [i.message for i in issues]
-        kinds: dict[tuple[str | None, str], int] = {}
-        at = [kinds.setdefault((i.column, i.code), len(kinds)) for i in issues]
-        return IssueBatch(
-            rows=np.array([i.row or 0 for i in issues], dtype=np.int64),
-            kinds=np.array(at, dtype=np.int64),
-            kind_columns=tuple(c for c, _ in kinds),
-            kind_codes=tuple(c for _, c in kinds),
-            values=pa.array([i.value for i in issues], pa.string()),
-            render_all=lambda: pa.array(msgs, pa.string()).dictionary_encode(),
-        )
-
-    @staticmethod
-    def concat(parts: Sequence[IssueBatch]) -> IssueBatch:
-        """One or more issue batches as one (their renderers kept)."""
-        shift = np.cumsum([0, *(len(p.kind_codes) for p in parts)])
-        return IssueBatch(
-            rows=np.concatenate([p.rows for p in parts]),
-            kinds=np.concatenate([p.kinds + s for p, s in zip(parts, shift.tolist(), strict=False)]),
-            kind_columns=tuple(c for p in parts for c in p.kind_columns),
-            kind_codes=tuple(c for p in parts for c in p.kind_codes),
-            values=pa.concat_arrays([p.values for p in parts]),
-            render_all=lambda: concat_dictionaries([p.message_array for p in parts]),
-        )
-
-
-def concat_dictionaries(parts: Sequence[pa.DictionaryArray]) -> pa.DictionaryArray:
-    """Dictionary-encoded strings, one after another (each part's dictionary kept: no re-encoding)."""
-    if not parts:
-        return pa.array([], pa.string()).dictionary_encode()
-    shift = np.cumsum([0, *(len(p.dictionary) for p in parts)])
-    indices = pa.concat_arrays(
-        [pc.add(p.indices.cast(pa.int32()), s) for p, s in zip(parts, shift.tolist(), strict=False)]
-    )
-    return pa.DictionaryArray.from_arrays(indices, pa.concat_arrays([p.dictionary for p in parts]))
+Frame = TypeVar("Frame")
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +83,12 @@ class Report:
     issues: tuple[Issue, ...]
     truncated: bool = False
     """True when more issues were found than were kept (see ``summary`` for the full counts)."""
+    index: pd.Index | None = field(default=None, compare=False, repr=False)
+    """The index of the DataFrame checked (only the index is kept, not the frame), else None."""
+    verdicts: RowVerdicts | None = field(default=None, compare=False, repr=False)
+    """Which rows have an error, all of them even when only some issues were kept (see :meth:`split`)."""
+    table: pa.Table | None = field(default=None, compare=False, repr=False)
+    """:attr:`issues` as columns (see :meth:`to_arrow`), when the report was built from batches."""
 
     @property
     def ok(self) -> bool:
@@ -235,6 +102,43 @@ class Report:
 
     def to_dict(self) -> dict[str, Any]:
         return {"summary": self.summary.to_dict(), "issues": [i.to_dict() for i in self.issues]}
+
+    def to_arrow(self) -> pa.Table:
+        """The issues kept, one row each: ``row`` (int64, null for file-level issues), ``column``, ``code``,
+        ``severity``, ``value``, ``message`` and, for a checked DataFrame, ``index`` (its row's label)."""
+        table = tables.issues_table(self.issues) if self.table is None else self.table
+        return tables.with_index(table, self.index)
+
+    def to_pandas(self) -> pd.DataFrame:
+        """:meth:`to_arrow` as a pandas DataFrame; ``row`` (and an integer ``index``) as ``Int64``."""
+        return tables.to_pandas(self.to_arrow())
+
+    def rejected(self) -> np.ndarray:
+        """A bool per row checked, in order: True when ``pack`` would reject it (an error on the row, or a
+        file-level error, which rejects every row)."""
+        if self.verdicts is not None:
+            return self.verdicts.rejected()
+        if self.truncated:
+            raise UsageError("this report kept only some issues and no row verdicts: split needs them all")
+        errors = [i for i in self.issues if i.severity is Severity.ERROR]
+        marks = ErrorRows()
+        marks.blocked = any(i.row is None for i in errors)
+        marks.add(np.array([i.row for i in errors if i.row is not None], dtype=np.int64))
+        return marks.finish(self.summary.rows_read).rejected()
+
+    def split(self, frame: Frame) -> tuple[Frame, Frame]:
+        """``(good, bad)``: the rows of ``frame`` (a pandas DataFrame or a pyarrow Table, the rows this
+        report was made from) that ``pack`` would pack, and those it would put in ``rejects.csv``.
+
+        Rows are matched by position, so a frame of another length is refused (:class:`csvprep.CsvprepError`).
+        """
+        return tables.split(frame, self.rejected())
+
+    def __repr__(self) -> str:
+        return display.one_line(self)
+
+    def _repr_html_(self) -> str:
+        return display.as_html(self)
 
 
 class IssueSink(Protocol):
@@ -261,6 +165,8 @@ class ReportBuilder:
         self.rows_with_errors = 0
         self.rows_with_warnings = 0
         self.rows_read = 0
+        self.error_rows = ErrorRows()
+        self.tables: list[pa.Table] = []
 
     def add(self, batch: IssueBatch) -> None:
         if not len(batch):
@@ -283,10 +189,13 @@ class ReportBuilder:
         cell = rows > 0
         err_rows = np.unique(rows[is_err & cell])
         self.rows_with_errors += len(err_rows)
+        self.error_rows.add(err_rows)
         self.rows_with_warnings += len(np.setdiff1d(rows[~is_err & cell], err_rows))
         room = len(batch) if self.keep is None else max(0, self.keep - len(self.kept))
         for i in range(min(room, len(batch))):
             self.kept.append(batch.issue(i))
+        if room:
+            self.tables.append(tables.batch_table(batch, min(room, len(batch))))
         self.seen += len(batch)
         for s in self.sinks:
             s.write(batch)
@@ -301,9 +210,11 @@ class ReportBuilder:
             self.by_pair[(i.column or "", i.code)] += 1
             if i.severity == Severity.ERROR:
                 self.errors += 1
+                self.error_rows.blocked = True  # Zoho would refuse every job: pack rejects every row
             else:
                 self.warnings += 1
         self.kept[:0] = list(issues)
+        self.tables[:0] = [tables.issues_table(issues)]
         self.seen += len(issues)
         batch = IssueBatch.from_issues(issues)
         for s in self.sinks:
@@ -316,7 +227,8 @@ class ReportBuilder:
             out.setdefault(col, {})[code] = n
         return out
 
-    def finish(self, rows_read: int, source: Mapping[str, Any]) -> Report:
+    def finish(self, rows_read: int, source: Mapping[str, Any], index: pd.Index | None = None) -> Report:
+        """The report; ``index``: the checked DataFrame's index, to label its rows."""
         self.rows_read = rows_read
         summary = Summary(
             rows_read=rows_read,
@@ -334,4 +246,6 @@ class ReportBuilder:
         for s in self.sinks:
             s.close(summary)
         kept = self.kept if self.keep is None else self.kept[: self.keep]
-        return Report(summary, tuple(kept), truncated=self.seen > len(kept))
+        verdicts = self.error_rows.finish(rows_read)
+        table = pa.concat_tables(self.tables or [tables.issues_table(())]).slice(0, len(kept))
+        return Report(summary, tuple(kept), self.seen > len(kept), index, verdicts, table.combine_chunks())
