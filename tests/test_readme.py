@@ -1,14 +1,18 @@
-"""The README is tested against the code: its commands, its flags, its table of codes."""
+"""The README is tested against the code: its commands, its flags, its table of codes, its Python."""
 
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
+import csvprep
 from csvprep import codes
 from csvprep.cli import cli
 
@@ -68,3 +72,72 @@ def test_every_flag_the_readme_shows_exists() -> None:
     assert cli_flags <= known, cli_flags - known
     assert bench_flags <= bench_known, bench_flags - bench_known
     assert prose <= known | bench_known, prose - known - bench_known
+
+
+# Python blocks run by another test, which sets up what they need (the section's heading → that test).
+RUN_ELSEWHERE = {"## `csvprep results`": "tests/test_results.py::test_the_readme_section_runs_as_shown"}
+
+
+def _python_blocks() -> list[tuple[str, str]]:
+    """(the heading it is under, code) of every ```python block, in order."""
+    blocks, heading = [], ""
+    for m in re.finditer(r"(?m)^(##+ [^\n]*)$|^```python\n(.*?)^```", README, flags=re.S):
+        if m.group(1):
+            heading = m.group(1) if m.group(1).startswith("## ") else heading
+        else:
+            blocks.append((heading, m.group(2)))
+    return blocks
+
+
+def _sections() -> dict[str, list[str]]:
+    """The python blocks of each ``##`` section run here, in order (a section's blocks share names)."""
+    out: dict[str, list[str]] = {}
+    for heading, code in _python_blocks():
+        if heading not in RUN_ELSEWHERE:
+            out.setdefault(heading, []).append(code)
+    return out
+
+
+RUN_HERE = _sections()
+
+
+def _run_snippets(codes: list[str], where: Path) -> dict[str, Any]:
+    """Run README snippets one after another in ``where``, beside the bundled fixtures and an org's fields
+    JSON (a copy of the shipped Contacts schema)."""
+    shutil.copytree(ROOT / "fixtures", where / "fixtures")
+    shutil.copy(ROOT / "schemas" / "Contacts.json", where / "my_org_contacts_fields.json")
+    namespace: dict[str, Any] = {}
+    for code in codes:
+        exec(compile(code, "README.md", "exec"), namespace)
+    return namespace
+
+
+def test_every_python_block_is_run() -> None:
+    headings = {h for h, _ in _python_blocks()}
+    assert set(RUN_HERE) | set(RUN_ELSEWHERE) == headings
+    assert "## Use from Python" in RUN_HERE and sum(map(len, RUN_HERE.values())) >= 3
+
+
+@pytest.mark.filterwarnings("ignore::pandera.errors.SchemaWarning")  # the pandera example shows them
+@pytest.mark.parametrize("heading", list(RUN_HERE), ids=[h[3:] for h in RUN_HERE])
+def test_python_blocks_run(heading: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    _run_snippets(RUN_HERE[heading], tmp_path)
+
+
+def test_the_headline_example_does_what_it_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Five lines: check a frame, its issues keyed by its index, the split, the good rows packed."""
+    monkeypatch.chdir(tmp_path)
+    ns = _run_snippets(RUN_HERE["## Use from Python"][:1], tmp_path)
+    df, issues, good, bad, result = (ns[k] for k in ("df", "issues", "good", "bad", "result"))
+    assert (len(df), len(good), len(bad)) == (10, 5, 5)
+    errors = issues[issues["severity"] == "error"]
+    assert set(errors["index"]) == set(bad.index) and set(issues["index"].dropna()) <= set(df.index)
+    assert (result.exit_code, result.totals.rows_packed, result.totals.rows_rejected) == (0, 5, 0)
+    assert good.equals(df.loc[good.index])
+
+
+def test_the_report_line_shown_is_the_repr() -> None:
+    section = README.split("## Use from Python\n", 1)[1].split("\n## ", 1)[0]
+    shown = " ".join(re.search(r"`(<csvprep\.Report .*?>)`", section, flags=re.S)[1].split())  # type: ignore[index]
+    assert shown == repr(csvprep.check(ROOT / "fixtures" / "contacts.csv", module="Contacts"))
