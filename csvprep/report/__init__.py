@@ -88,7 +88,8 @@ class Report:
     verdicts: RowVerdicts | None = field(default=None, compare=False, repr=False)
     """Which rows have an error, all of them even when only some issues were kept (see :meth:`split`)."""
     table: pa.Table | None = field(default=None, compare=False, repr=False)
-    """:attr:`issues` as columns (see :meth:`to_arrow`), when the report was built from batches."""
+    """:attr:`issues` as columns, their texts dictionary-encoded (:meth:`to_arrow` decodes them), when the
+    report was built from batches."""
 
     @property
     def ok(self) -> bool:
@@ -106,7 +107,7 @@ class Report:
     def to_arrow(self) -> pa.Table:
         """The issues kept, one row each: ``row`` (int64, null for file-level issues), ``column``, ``code``,
         ``severity``, ``value``, ``message`` and, for a checked DataFrame, ``index`` (its row's label)."""
-        table = tables.issues_table(self.issues) if self.table is None else self.table
+        table = tables.issues_table(self.issues) if self.table is None else tables.plain(self.table)
         return tables.with_index(table, self.index)
 
     def to_pandas(self) -> pd.DataFrame:
@@ -214,7 +215,7 @@ class ReportBuilder:
             else:
                 self.warnings += 1
         self.kept[:0] = list(issues)
-        self.tables[:0] = [tables.issues_table(issues)]
+        self.tables[:0] = [tables.kept_table(issues)]
         self.seen += len(issues)
         batch = IssueBatch.from_issues(issues)
         for s in self.sinks:
@@ -247,5 +248,5 @@ class ReportBuilder:
             s.close(summary)
         kept = self.kept if self.keep is None else self.kept[: self.keep]
         verdicts = self.error_rows.finish(rows_read)
-        table = pa.concat_tables(self.tables or [tables.issues_table(())]).slice(0, len(kept))
-        return Report(summary, tuple(kept), self.seen > len(kept), index, verdicts, table.combine_chunks())
+        table = pa.concat_tables(self.tables or [tables.kept_table(())]).slice(0, len(kept))
+        return Report(summary, tuple(kept), self.seen > len(kept), index, verdicts, table)

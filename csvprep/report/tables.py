@@ -37,6 +37,11 @@ SCHEMA = pa.schema(
     ]
 )
 
+TEXT = pa.dictionary(pa.int32(), pa.string())
+REPEATED = ("column", "code", "severity", "message")
+KEPT = pa.schema([(f.name, TEXT if f.name in REPEATED else f.type) for f in SCHEMA])
+"""How a report holds its issues' table: repeated texts once each (a few bytes an issue, not a copy)."""
+
 Frame = TypeVar("Frame")
 
 
@@ -46,20 +51,34 @@ def issues_table(issues: Sequence[Issue]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=SCHEMA)
 
 
+def kept_table(issues: Sequence[Issue]) -> pa.Table:
+    """:func:`issues_table` as a report holds it (:data:`KEPT`)."""
+    return issues_table(issues).cast(KEPT)
+
+
 def batch_table(batch: IssueBatch, n: int) -> pa.Table:
-    """The first ``n`` issues of ``batch`` as :func:`issues_table` gives them, without an object per issue."""
-    kinds = pa.array(batch.kinds[:n])
+    """The first ``n`` issues of ``batch`` as a report holds them (:data:`KEPT`), without an object per
+    issue: columns, codes and severities are the batch's kinds, messages its dictionary."""
+    kinds = batch.kinds[:n].astype(np.int32)
     rows = batch.rows[:n]
+    no_column = np.array([c is None for c in batch.kind_columns], dtype=bool)[kinds]
     severity = [str(Severity.ERROR if e else Severity.WARNING) for e in batch.kind_errors.tolist()]
     arrays = [
         pa.array(rows, pa.int64(), mask=rows < FIRST_ROW),  # an Issue's row is None below the first row
-        pa.array(batch.kind_columns, pa.string()).take(kinds),
-        pa.array(batch.kind_codes, pa.string()).take(kinds),
-        pa.array(severity, pa.string()).take(kinds),
+        pa.DictionaryArray.from_arrays(
+            pa.array(kinds, mask=no_column), pa.array([c or "" for c in batch.kind_columns], pa.string())
+        ),
+        pa.DictionaryArray.from_arrays(kinds, pa.array(batch.kind_codes, pa.string())),
+        pa.DictionaryArray.from_arrays(kinds, pa.array(severity, pa.string())),
         batch.values.slice(0, n).cast(pa.string()),
-        batch.message_array.slice(0, n).dictionary_decode().cast(pa.string()),
+        batch.message_array.slice(0, n).cast(TEXT),
     ]
-    return pa.Table.from_arrays(arrays, schema=SCHEMA)
+    return pa.Table.from_arrays(arrays, schema=KEPT)
+
+
+def plain(kept: pa.Table) -> pa.Table:
+    """A table a report holds (:data:`KEPT`) as :func:`issues_table` gives it: one chunk of plain strings."""
+    return kept.cast(SCHEMA).combine_chunks()
 
 
 def with_index(table: pa.Table, index: pd.Index | None) -> pa.Table:
