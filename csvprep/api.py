@@ -51,11 +51,16 @@ def check(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    tz: str | None = None,
     keep: int | None = None,
     sinks: Sequence[IssueSink] = (),
     progress: Progress | None = None,
 ) -> Report:
-    """Check a CSV file (or a DataFrame) against a module's fields, as Zoho's Bulk Write would.
+    """Check a CSV file (or a workbook, a DataFrame, an Arrow table, a binary file object) against a
+    module's fields, as Zoho's Bulk Write would.
+
+    A typed source's values are judged as the text Zoho would receive (:mod:`csvprep.reader.values`);
+    ``tz`` (``+05:30``) is the UTC offset of its naive date-times.
 
     ``module`` names a shipped schema (Leads, Contacts, ...); ``schema`` is the path of the org's own
     fields JSON (then ``module`` names the module for the job); ``layout`` the org's saved
@@ -66,7 +71,7 @@ def check(
     """
     check_arguments(locals())
     job = make_job(module, schema, operation, find_by, ignore_empty, layout)
-    read = ReadOptions(encoding, delimiter, sheet)
+    read = ReadOptions(encoding, delimiter, sheet, tz)
     return check_job(source, job, read, keep=keep, sinks=sinks, progress=progress)
 
 

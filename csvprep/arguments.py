@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from csvprep.errors import UsageError
-from csvprep.reader import is_dataframe
+from csvprep.reader import is_arrow_stream, is_dataframe, is_file_object
 from csvprep.schema import ModuleSchema
 
 _PATH = (str, os.PathLike)
@@ -48,11 +48,16 @@ def _whole(name: str, value: object, low: int) -> None:
 
 
 def check_source(source: object) -> None:
-    """A path or a DataFrame whose column names and values are text (or values that become text)."""
+    """A path, a DataFrame whose column names are text, an Arrow table or stream, or a file object."""
     if is_dataframe(source):
         _check_frame(source)
-    else:
-        _check("source", source, _PATH, "a file path (str or os.PathLike) or a pandas DataFrame")
+    elif not (is_arrow_stream(source) or is_file_object(source)):
+        _check(
+            "source",
+            source,
+            _PATH,
+            "a file path (str or os.PathLike), a binary file object, a pandas DataFrame or an Arrow table",
+        )
 
 
 def _check_frame(df: Any) -> None:
@@ -90,7 +95,7 @@ def _holds_bytes(values: Iterable[object]) -> bool:
 def check_arguments(args: Mapping[str, Any]) -> None:
     """The arguments shared by ``check`` and ``pack`` (by name, as passed)."""
     check_source(args["source"])
-    _text(args, "module", "find_by", "encoding", "delimiter", "sheet")
+    _text(args, "module", "find_by", "encoding", "delimiter", "sheet", "tz")
     _check(
         "schema",
         args["schema"],

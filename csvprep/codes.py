@@ -367,6 +367,39 @@ _ALL: tuple[Code, ...] = (
         "the row is set aside and reading goes on with the next line",
         "INVALID_DATA",
     ),
+    # --- typed inputs (DataFrames, Arrow tables): values with no Zoho text ------------------------------
+    Code(
+        "float-digits-lost",
+        "Whole number past float64's exact digits",
+        E,
+        "a whole number in a {what} column at or past 2**53: floating point does not keep every digit of "
+        "it, so its last digits may be lost already (IDs in a column with missing values become float64). "
+        "Read the column as text or as a nullable integer (dtype 'string' or 'Int64') from its source",
+        "INVALID_DATA",
+    ),
+    Code(
+        "date-has-time",
+        "Date with a time of day",
+        E,
+        "a date field takes a day, and this date-time has a time of day: keep only the date (after "
+        "choosing which day it is in your time zone), or map the column to a date-time field",
+        "INVALID_DATA",
+    ),
+    Code(
+        "naive-datetime",
+        "Date-time without a time zone",
+        E,
+        "a date-time without a time zone: Zoho needs the UTC offset. Localize the column "
+        "(Series.dt.tz_localize) or pass tz='+05:30' (your offset)",
+        "INVALID_DATA",
+    ),
+    Code(
+        "unconvertible-value",
+        "Value with no Zoho text",
+        E,
+        "{what} has no text Zoho takes in this column{hint}",
+        "INVALID_DATA",
+    ),
 )
 
 REGISTRY: dict[str, Code] = {c.code: c for c in _ALL}

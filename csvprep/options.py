@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Union
+from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, Union
 
 from csvprep.errors import UsageError
 from csvprep.packer.zipstream import MAX_32
@@ -19,8 +19,16 @@ from csvprep.schema import ModuleSchema, resolve_schema
 if TYPE_CHECKING:
     import pandas as pd
 
+
+class ArrowStream(Protocol):
+    """A table through the Arrow C stream interface: pyarrow, polars, DuckDB results."""
+
+    def __arrow_c_stream__(self, requested_schema: object | None = None) -> object: ...
+
+
 # pandas is imported only by callers that pass a DataFrame: a CSV check does not pay for it.
-Source = Union[str, "os.PathLike[str]", "pd.DataFrame"]
+Source = Union[str, "os.PathLike[str]", "pd.DataFrame", ArrowStream, IO[bytes]]
+"""A file path (CSV, ``.gz``, workbook), a DataFrame, an Arrow table or stream, or a binary file object."""
 Progress = Callable[[int, int], None]
 """Called after each batch with (rows done, bytes done)."""
 

@@ -126,10 +126,10 @@ def test_library_errors_name_parameters_and_the_command_names_flags(
         assert command in capsys.readouterr().err
     with pytest.raises(csvprep.CsvprepError, match=r"max_rows=30000 is out of range"):
         csvprep.pack(EXAMPLE, tmp_path / "new", module="Contacts", max_rows=30_000)
-    with pytest.raises(csvprep.CsvprepError, match=r"^sheet= applies to spreadsheet files"):
+    with pytest.raises(csvprep.CsvprepError, match=r"^sheet= does not apply to a CSV file"):
         csvprep.check(EXAMPLE, module="Contacts", sheet="Sheet1")
     assert main(["check", str(EXAMPLE), "-m", "Contacts", "--sheet", "Sheet1"]) == 2
-    assert "error: --sheet applies to spreadsheet files" in capsys.readouterr().err
+    assert "error: --sheet does not apply to a CSV file" in capsys.readouterr().err
 
 
 def test_console_script_exit_code_for_errors() -> None:

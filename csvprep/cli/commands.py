@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -41,6 +41,11 @@ EXIT_SIGNAL_BASE = 128  # the shell's convention: a run stopped by signal N exit
 TABLE_KEEPS = 200  # issues a table report shows at most
 PACK_KEEPS = 20  # issues a pack result keeps: the summary lists the file-level ones, which come first
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _source(file: Path) -> Path | IO[bytes]:
+    """FILE, or standard input for ``-`` (a file named ``-`` is ``./-``)."""
+    return sys.stdin.buffer if str(file) == "-" else file
 
 
 def job_options(fn: F) -> F:
@@ -124,7 +129,9 @@ def check(file: Path, fmt: str, output: Path | None, quiet: bool, **given: Any) 
             with render.progress(quiet, file, "checking") as bar:
                 keep = TABLE_KEEPS if fmt == "table" else 0
                 sinks = render.report_sinks(out, fmt)
-                report = check_job(file, _job(given), _read(given), keep=keep, sinks=sinks, progress=bar)
+                report = check_job(
+                    _source(file), _job(given), _read(given), keep=keep, sinks=sinks, progress=bar
+                )
             if fmt == "table":
                 render.report_table(report, out, output is not None)
             out.flush()  # a full disk or a closed stdout shows here, while it can still be said
@@ -180,7 +187,8 @@ def pack(file: Path, out_dir: Path, quiet: bool, **given: Any) -> int:
     limits = ("max_rows", "max_zip_bytes", "max_csv_bytes", "compression", "force")
     options = PackOptions(**{name: given[name] for name in limits})
     with render.progress(quiet, file, "packing") as bar:
-        result = pack_job(file, out_dir, _job(given), options, _read(given), keep=PACK_KEEPS, progress=bar)
+        source = _source(file)
+        result = pack_job(source, out_dir, _job(given), options, _read(given), keep=PACK_KEEPS, progress=bar)
     render.pack_summary(file, result)
     return result.exit_code
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from csvprep import codes
 from csvprep.engine.planning import RESERVED_COLUMNS
+from csvprep.engine.typed import column_kinds, with_bad_cells
 from csvprep.engine.validate import Prepared, Validator
 from csvprep.reader import Batch, MalformedRow, Table
 from csvprep.report import Issue, IssueBatch
@@ -44,6 +45,8 @@ def judge(table: Table, validator: Validator) -> Generator[Judged, None, None]:
     """
     if table.size is not None and table.size >= LARGE_INPUT:
         validator.start_judges()
+    if table.typing is not None:  # a typed input's values become text by the field each column goes to
+        table.typing.kinds.update(column_kinds(validator.plan))
     reserved = [i for i, h in enumerate(table.header) if h in RESERVED_COLUMNS]
     batches = _restored(table.batches, reserved) if reserved else table.batches
     width = len(table.header)
@@ -57,6 +60,8 @@ def judge(table: Table, validator: Validator) -> Generator[Judged, None, None]:
 def _verdicts(ahead: Iterator[tuple[Batch, Prepared]], validator: Validator, width: int) -> Iterator[Judged]:
     for batch, prepared in ahead:
         issues = validator.validate(batch, prepared)
+        if batch.bad:
+            issues = with_bad_cells(issues, batch, validator.plan)
         if batch.malformed:
             extra = IssueBatch.from_issues(_malformed_issues(batch.malformed, width))
             issues = IssueBatch.concat([issues, extra]) if len(issues) else extra

@@ -153,6 +153,7 @@ def pack(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    tz: str | None = None,
     keep: int | None = None,
     progress: Progress | None = None,
 ) -> PackResult:
@@ -166,7 +167,7 @@ def pack(
     out = Path(out_dir)
     target = _prepare_out(out, force, source)
     job = Job.resolve(module, schema, operation, find_by, ignore_empty, layout)
-    read = ReadOptions(encoding, delimiter, sheet)
+    read = ReadOptions(encoding, delimiter, sheet, tz)
     return _pack(source, target, job, options, read, keep, progress)
 
 
@@ -197,7 +198,7 @@ def _pack(
     out = target.shown
     _check_module(job.schema)
     table = open_table(source, read)
-    origins = Origins(table.header, table.keys, _source_name(source))
+    origins = Origins(table.header, table.keys, _source_name(source, table))
     p = plan(table.header, job, EmailJudge())  # the run closes it
     sets = () if p.blocked else column_sets(p)
     if sets and not sets[0].columns:
@@ -269,16 +270,16 @@ def _pack(
     return PackResult(batches, totals, report, paths, p.blocked)
 
 
-def _source_name(source: Source) -> str:
-    """The input's file name, as rows name the file they come from."""
-    return Path(source).name if isinstance(source, (str, os.PathLike)) else "<DataFrame>"
+def _source_name(source: Source, table: Table) -> str:
+    """The input's file name, as rows name the file they come from (a frame or stream: its table's name)."""
+    return Path(source).name if isinstance(source, (str, os.PathLike)) else table.name
 
 
 def _input_facts(source: Source, table: Table, run: Run) -> Callable[[], dict[str, Any]]:
     """The input's name, size and sha256 for the manifest, hashed on the run's background thread while
     the rows are packed (hashlib releases the GIL)."""
-    if not isinstance(source, (str, os.PathLike)):
-        return lambda: {"name": "<DataFrame>", "size": None, "sha256": None}
+    if not isinstance(source, (str, os.PathLike)):  # a frame (no bytes), or a stream hashed as it was read
+        return lambda: {"name": table.name, "size": table.size, "sha256": table.sha256}
     path = Path(source)
     if table.sha256 is not None:  # a pipe: hashed as it was read, since it cannot be read again
         return lambda: {"name": path.name, "size": table.size, "sha256": table.sha256}

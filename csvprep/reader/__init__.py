@@ -9,7 +9,8 @@ string columns named by :func:`unique_keys`, the spreadsheet row of each record 
 malformed records aside as :class:`MalformedRow`. By concern:
 
 - ``options``: :class:`ReadOptions`, what the user said (encoding, delimiter, sheet);
-- ``source``: where the bytes come from (a file read in place, a pipe spooled), reads that notice change;
+- ``source``: where the bytes come from (a file read in place; a pipe, a file object or a ``.gz``
+  spooled), reads that notice change;
 - ``encoding``: the file's encoding, and a strict transcoding to UTF-8;
 - ``sniff``: the delimiter, an Excel ``sep=`` line, trailing blank lines;
 - ``csvfile``: opening a CSV (the above, then its header);
@@ -18,7 +19,8 @@ malformed records aside as :class:`MalformedRow`. By concern:
   cannot be exact;
 - ``sheet``, ``formulas``, ``sheetsize``: workbooks (python-calamine), formula cells without a result,
   what a workbook may cost;
-- ``frame``: a pandas DataFrame.
+- ``frame``: typed inputs: a pandas DataFrame, an Arrow table or stream (polars, DuckDB);
+- ``values``: the one conversion of typed values (frames, Arrow, workbook cells) into Zoho text.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ from __future__ import annotations
 from csvprep.reader.csvfile import EXACT_BATCH_ROWS, WIDE_COLUMNS, open_csv
 from csvprep.reader.dispatch import open_table
 from csvprep.reader.fastcsv import BLOCK_BYTES, PIECE_BYTES
-from csvprep.reader.frame import is_dataframe, open_frame
+from csvprep.reader.frame import is_arrow_stream, is_dataframe, open_arrow, open_frame
 from csvprep.reader.options import ReadOptions, delimiter_option
 from csvprep.reader.sheet import open_spreadsheet
 from csvprep.reader.sniff import sniff_delimiter
+from csvprep.reader.source import is_file_object
 from csvprep.reader.table import Batch, MalformedRow, Table, empty_table, unique_keys
 
 __all__ = [
@@ -43,7 +46,10 @@ __all__ = [
     "Table",
     "delimiter_option",
     "empty_table",
+    "is_arrow_stream",
     "is_dataframe",
+    "is_file_object",
+    "open_arrow",
     "open_csv",
     "open_frame",
     "open_spreadsheet",

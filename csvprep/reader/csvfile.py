@@ -21,7 +21,7 @@ from csvprep.reader.encoding import OLE_MAGIC, SAMPLE_BYTES, ZIP_MAGIC, detect, 
 from csvprep.reader.fastcsv import BLOCK_BYTES, PIECE_BYTES, csv_batches
 from csvprep.reader.options import delimiter_option
 from csvprep.reader.sniff import DELIMITER_NAMES, SEP_LINE, sep_hint, sniff_delimiter, trimmed_end
-from csvprep.reader.source import CsvData, open_input
+from csvprep.reader.source import CsvData, Opened, open_input
 from csvprep.reader.table import Table, unique_keys
 
 EXACT_BATCH_ROWS = 65536
@@ -46,6 +46,7 @@ def open_csv(
     batch_rows: int = EXACT_BATCH_ROWS,
     fast: bool = True,
     executor: Executor | None = None,
+    opened: Opened | None = None,
 ) -> Table:
     """Open a CSV file for batch reading: detect its encoding and delimiter, read its header.
 
@@ -53,12 +54,14 @@ def open_csv(
     ``block_bytes`` (a slice, one batch of the fast path), ``piece_bytes`` (one pyarrow parse) and
     ``batch_rows`` (a batch of the exact parser) size the work: small values force many cuts, as tests
     do. ``executor``: a thread pool to parse on, which the caller owns (by default the batches open a
-    pool of their own and close it when they end or the table is closed).
+    pool of their own and close it when they end or the table is closed). ``opened``: the bytes, when
+    they do not come from ``path`` itself (a file object, a decompressed ``.gz``); ``path`` names them.
     """
     p = Path(path)
     name = str(p)
     delim_opt = delimiter_option(delimiter) if delimiter is not None else None
-    opened = open_input(p)
+    if opened is None:
+        opened = open_input(p)
     f = opened.file
     data: IO[bytes] = f
     try:
@@ -67,9 +70,10 @@ def open_csv(
             raise InputError(f"{name} is empty: a Bulk Write CSV needs a header row of field API names")
         head = f.read(SAMPLE_BYTES)
         if head.startswith((ZIP_MAGIC, OLE_MAGIC)):
-            if opened.spooled_sha256 is not None:
+            if opened.spooled is not None:
                 raise InputError(
-                    f"{name} is a workbook or ZIP file in a pipe: save it as a file and pass that"
+                    f"{name} is a workbook or ZIP file in a pipe, stream or .gz: save it as a file and "
+                    "pass that"
                 )
             raise Spreadsheet
         enc = detect(head, len(head) == size, name, encoding, delim_opt or sep_hint(head))
@@ -114,8 +118,8 @@ def open_csv(
     notes = [enc.note] if enc.note else []
     if delim != "," or directive:
         notes.append(f"delimiter: {DELIMITER_NAMES.get(delim, repr(delim))} ({how})")
-    if opened.spooled_sha256 is not None:
-        notes.append("read from a pipe (copied to a temporary file first)")
+    if opened.spooled is not None:
+        notes.append(opened.spooled)
     keys = unique_keys(header)
     sig = opened.signature if data is f else None
     src = CsvData(data, name, body, end, keys, delim, size / data_size if data_size else 1.0, sig)

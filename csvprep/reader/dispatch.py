@@ -1,4 +1,5 @@
-"""Which reader an input takes: a pandas DataFrame, an Excel workbook, or a CSV file."""
+"""Which reader an input takes: a DataFrame or Arrow table, an Excel workbook, or a CSV (a path, a ``.gz``
+file or a binary file object). An option that does not apply to the input is an error, never ignored."""
 
 from __future__ import annotations
 
@@ -9,17 +10,20 @@ from typing import TYPE_CHECKING
 
 from csvprep.errors import InputError, UsageError
 from csvprep.reader.csvfile import Spreadsheet, open_csv
-from csvprep.reader.frame import is_dataframe, open_frame
+from csvprep.reader.frame import is_arrow_stream, is_dataframe, open_arrow, open_frame
 from csvprep.reader.options import ReadOptions
 from csvprep.reader.sheet import EXTENSIONS, is_spreadsheet, open_spreadsheet
+from csvprep.reader.source import is_file_object, open_gzip, open_stream
 from csvprep.reader.table import Table
 
 if TYPE_CHECKING:
     import pandas as pd
 
+_FILE_OPTIONS = ("encoding", "delimiter", "sheet")
+
 
 def open_table(
-    source: str | os.PathLike[str] | pd.DataFrame,
+    source: str | os.PathLike[str] | pd.DataFrame | object,
     options: ReadOptions | None = None,
     *,
     encoding: str | None = None,
@@ -38,16 +42,37 @@ def open_table(
     elif (encoding, delimiter, sheet) != (None, None, None):
         raise UsageError("pass the read options either as options= or as keywords, not both")
     if not isinstance(source, (str, os.PathLike)):
-        if is_dataframe(source):
-            return open_frame(source)
-        raise UsageError(f"cannot read a {type(source).__name__}: pass a file path or a pandas DataFrame")
+        if is_dataframe(source) or is_arrow_stream(source):
+            options.refuse("a DataFrame or Arrow table (its values are typed, not text)", *_FILE_OPTIONS)
+            return (
+                open_frame(source, tz=options.tz) if is_dataframe(source) else open_arrow(source, options.tz)
+            )
+        if is_file_object(source):
+            options.refuse(
+                "a file object (read as CSV; tz= is for DataFrames and Arrow tables)", "sheet", "tz"
+            )
+            name = getattr(source, "name", None)
+            name = name if isinstance(name, str) and name else "<stream>"
+            opened = open_stream(source, name)
+            return open_csv(
+                name, encoding=options.encoding, delimiter=options.delimiter, executor=executor, opened=opened
+            )
+        raise UsageError(
+            f"cannot read a {type(source).__name__}: pass a file path, a binary file object, a pandas "
+            "DataFrame or an Arrow table"
+        )
     p = Path(source)
+    options.refuse("a file (its values are text; tz= is for DataFrames and Arrow tables)", "tz")
+    if p.suffix.lower() == ".gz":
+        options.refuse("a .gz file (read as CSV)", "sheet")
+        opened = open_gzip(p)
+        return open_csv(
+            p, encoding=options.encoding, delimiter=options.delimiter, executor=executor, opened=opened
+        )
     if is_spreadsheet(p):
-        if options.encoding or options.delimiter:
-            raise UsageError("encoding= and delimiter= apply to CSV files, not to spreadsheets")
+        options.refuse("a workbook (.xlsx, .xls, .ods)", "encoding", "delimiter")
         return open_spreadsheet(p, options.sheet)
-    if options.sheet is not None:
-        raise UsageError("sheet= applies to spreadsheet files (.xlsx, .xls, .ods), not to CSV")
+    options.refuse("a CSV file (only workbooks have sheets)", "sheet")
     try:
         table = open_csv(p, encoding=options.encoding, delimiter=options.delimiter, executor=executor)
         if p.suffix.lower() in EXTENSIONS:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from csvprep.errors import UsageError
+from csvprep.reader.values import tz_option
 
 _TAB_NAMES = {"tab": "\t", "\\t": "\t", "TAB": "\t"}
 
@@ -31,3 +32,16 @@ class ReadOptions:
     """A CSV's delimiter: one character, or ``tab``."""
     sheet: str | None = None
     """The sheet of a workbook to read."""
+    tz: str | None = None
+    """A typed input's UTC offset (``+05:30``) for date-times without a time zone."""
+
+    def __post_init__(self) -> None:
+        if self.tz is not None:
+            tz_option(self.tz)
+
+    def refuse(self, what: str, *names: str) -> None:
+        """UsageError when an option in ``names`` is given: it does not apply to ``what``."""
+        given = [n for n in names if getattr(self, n) is not None]
+        if given:
+            which = " and ".join(f"{n}=" for n in given)
+            raise UsageError(f"{which} {'does' if len(given) == 1 else 'do'} not apply to {what}")

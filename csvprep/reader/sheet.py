@@ -11,6 +11,10 @@ https://www.zoho.com/crm/developer/docs/api/v7/bulk-write/create-job.html):
   says to format such columns as Text (IDs and phone numbers typed as text stay exact);
 - a date becomes ``yyyy-MM-dd``; a date-time ``yyyy-MM-ddTHH:mm:ss`` (no UTC offset: Zoho needs one, and
   the check says so); a time ``HH:mm:ss``; TRUE/FALSE become ``true``/``false``.
+
+The number rules are :mod:`csvprep.reader.values`' (the conversion of typed frames), but for Excel's own
+15 significant digits; a sheet's cells are converted one by one, as calamine hands them over row by row,
+and without the field's type (a workbook's date-time cell is not localised: Excel stores no time zone).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from python_calamine import CalamineError, CalamineWorkbook
 
 from csvprep.errors import InputError, UsageError
@@ -32,6 +35,7 @@ from csvprep.reader.encoding import OLE_MAGIC, ZIP_MAGIC
 from csvprep.reader.formulas import Uncached, uncached_formulas
 from csvprep.reader.sheetsize import check_workbook
 from csvprep.reader.table import Batch, BatchBuilder, Table, unique_keys
+from csvprep.reader.values import float_text
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 EXACT_DIGITS = 15
@@ -88,7 +92,7 @@ def cell_text(v: object, conv: Converted, row: int = 0, col: int = 0) -> str:
             if len(conv.lossy_cells) < LOSSY_SHOWN:
                 conv.lossy_cells.append(f"{_column_letter(col)}{row}")
             return f"{v:.{EXACT_DIGITS}G}"
-        return np.format_float_positional(v, unique=True, trim="-")
+        return float_text(v)
     if isinstance(v, dt.datetime):
         conv.datetimes += 1
         return v.strftime("%Y-%m-%dT%H:%M:%S")

@@ -10,17 +10,20 @@ file whose size or modification time moved while it was read, is :func:`changed`
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import os
 import stat
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any, TypeGuard
 
 import numpy as np
 
-from csvprep.errors import InputError
+from csvprep.errors import InputError, UsageError
 
 SPOOL_CHUNK = 1 << 20
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
@@ -51,7 +54,9 @@ class Opened:
     signature: tuple[int, int] | None = None
     """A regular file's (size, mtime_ns) when opened, to notice a change while it is read."""
     spooled_sha256: str | None = None
-    """The sha256 of a pipe's bytes (the pipe itself cannot be read again)."""
+    """The sha256 of a pipe's or a file object's bytes (they cannot be read again)."""
+    spooled: str | None = None
+    """How the bytes came to a temporary file (a pipe, a file object, a gzip file), for a note."""
 
 
 def changed(name: str) -> InputError:
@@ -146,4 +151,70 @@ def _spool(p: Path) -> Opened:
     except BaseException:
         spool.close()
         raise
-    return Opened(spool, None, digest.hexdigest())
+    return Opened(spool, None, digest.hexdigest(), "read from a pipe (copied to a temporary file first)")
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def is_file_object(source: object) -> TypeGuard[IO[Any]]:
+    """Whether ``source`` is an open file object (anything with a ``read`` method)."""
+    return callable(getattr(source, "read", None))
+
+
+def _is_text_mode(f: IO[Any]) -> bool:
+    if isinstance(f, io.TextIOBase):
+        return True
+    if isinstance(f, (io.RawIOBase, io.BufferedIOBase)):
+        return False
+    return isinstance(f.read(0), str)
+
+
+def _gunzip(src: IO[bytes], name: str) -> IO[bytes]:
+    """A gzip stream's bytes in a temporary file (deleted when closed)."""
+    out = tempfile.TemporaryFile(prefix="csvprep-gz-")  # noqa: SIM115 - returned to the caller
+    try:
+        with gzip.GzipFile(fileobj=src, mode="rb") as z:
+            while chunk := z.read(SPOOL_CHUNK):
+                out.write(chunk)
+    except (OSError, EOFError, zlib.error) as e:
+        out.close()
+        raise InputError(f"{name} is not a readable gzip file: {e}") from None
+    out.seek(0)
+    return out
+
+
+def open_gzip(p: Path) -> Opened:
+    """A ``.gz`` file, decompressed into a temporary file (the file itself is hashed by who needs it)."""
+    with open_input(p).file as f:
+        return Opened(_gunzip(f, str(p)), None, None, "decompressed from gzip")
+
+
+def open_stream(f: IO[Any], name: str) -> Opened:
+    """A readable binary file object (``open(..., "rb")``, ``io.BytesIO``, ``sys.stdin.buffer``), from its
+    current position, copied into a temporary file and hashed; gzip data is decompressed."""
+    if _is_text_mode(f):
+        raise UsageError(
+            f"{name} is a text-mode file object: open it in binary mode ('rb'), csvprep finds the encoding"
+        )
+    digest = hashlib.sha256()
+    spool = tempfile.TemporaryFile(prefix="csvprep-stream-")  # noqa: SIM115 - returned to the caller
+    try:
+        while chunk := f.read(SPOOL_CHUNK):
+            digest.update(chunk)
+            spool.write(chunk)
+        spool.seek(0)
+        if spool.read(len(GZIP_MAGIC)) == GZIP_MAGIC:
+            spool.seek(0)
+            with spool:
+                return Opened(_gunzip(spool, name), None, digest.hexdigest(), "decompressed from gzip")
+        spool.seek(0)
+    except OSError as e:
+        spool.close()
+        raise InputError(f"cannot read {name}: {e.strerror or e}") from None
+    except BaseException:
+        spool.close()
+        raise
+    return Opened(
+        spool, None, digest.hexdigest(), "read from a file object (copied to a temporary file first)"
+    )

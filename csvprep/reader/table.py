@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
+from csvprep.reader.values import BadCells, Typing
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -56,6 +58,8 @@ class Batch:
     malformed: tuple[MalformedRow, ...] = ()
     bytes_done: int = 0
     """How far into the input this batch reaches (bytes), for progress."""
+    bad: tuple[BadCells, ...] = ()
+    """Cells of a typed input with no Zoho text (:mod:`csvprep.reader.values`); shown as text in ``table``."""
 
     @property
     def records(self) -> int:
@@ -90,6 +94,9 @@ class Table:
     """The bytes' sha256 when they came from a pipe (which cannot be read again to hash them)."""
     closers: list[Callable[[], object]] = field(default_factory=list, repr=False)
     """What :meth:`close` runs after closing the batches (the open file, for one)."""
+    typing: Typing | None = None
+    """A typed input's (a DataFrame's, an Arrow table's): its values become text by the kind of field each
+    column goes to, which the engine sets in ``typing.kinds`` before reading the batches."""
 
     @property
     def keys(self) -> list[str]:
