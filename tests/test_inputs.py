@@ -169,3 +169,10 @@ def test_xlsx_refuses_encoding(tmp_path: Path) -> None:
     with pytest.raises(csvprep.CsvprepError, match=r"^encoding= does not apply to a workbook"):
         csvprep.check(tmp_path / "c.xlsx", module="Contacts", encoding="cp1252")
     assert main(["check", str(tmp_path / "c.xlsx"), "-m", "Contacts", "--delimiter", ";", "-q"]) == 2
+
+
+def test_a_closed_file_object_is_one_line() -> None:
+    f = io.BytesIO(DATA)
+    f.close()
+    with pytest.raises(csvprep.CsvprepError, match=r"^cannot read <stream>: I/O operation on closed file"):
+        csvprep.check(f, module="Contacts")

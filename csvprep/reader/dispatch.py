@@ -31,7 +31,8 @@ def open_table(
     sheet: str | None = None,
     executor: Executor | None = None,
 ) -> Table:
-    """Open any supported input: a CSV file, an Excel workbook, or a pandas DataFrame.
+    """Open any supported input: a CSV file (a path, a ``.gz``, a binary file object), an Excel workbook,
+    a pandas DataFrame or an Arrow table or stream.
 
     ``options`` says how (or the keywords ``encoding``, ``delimiter`` and ``sheet``, one or the other);
     ``executor``: a thread pool for the CSV fast path to parse on, owned by the caller (see

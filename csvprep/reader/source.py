@@ -209,9 +209,9 @@ def open_stream(f: IO[Any], name: str) -> Opened:
             with spool:
                 return Opened(_gunzip(spool, name), None, digest.hexdigest(), "decompressed from gzip")
         spool.seek(0)
-    except OSError as e:
+    except (OSError, ValueError) as e:  # ValueError: a closed file
         spool.close()
-        raise InputError(f"cannot read {name}: {e.strerror or e}") from None
+        raise InputError(f"cannot read {name}: {getattr(e, 'strerror', None) or e}") from None
     except BaseException:
         spool.close()
         raise
