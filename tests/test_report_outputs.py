@@ -117,6 +117,25 @@ def test_a_multiindex_label_is_a_struct_of_its_levels() -> None:
     assert table.schema.field("index").type.names == ["k", "level_1"]
 
 
+def test_an_empty_frame_has_only_file_level_issues_and_null_labels() -> None:
+    df = _frame([], index=pd.Index([], dtype="str")).assign(Unknown="")
+    table = csvprep.check(df, schema=SCHEMA).to_arrow()
+    assert table.num_rows and table["row"].null_count == table["index"].null_count == table.num_rows
+
+
+def test_mixed_labels_become_their_text() -> None:
+    df = _frame(["bad", "good", "bad"], index=pd.Index([1, "b", ("c", 3)], dtype=object))
+    assert set(csvprep.check(df, schema=SCHEMA).to_pandas()["index"]) == {"1", "('c', 3)"}
+
+
+def test_split_of_a_file_read_by_pandas_is_packs_partition(tmp_path: Path) -> None:
+    df = pd.read_csv(FIXTURE, dtype="str", keep_default_na=False)  # a quoted cell spans two lines
+    result = csvprep.pack(FIXTURE, tmp_path / "out", module="Contacts")
+    good, bad = result.report.split(df)
+    assert [n + 2 for n in bad.index] == _rejected_rows(result)
+    assert len(good) == result.totals.rows_packed
+
+
 def test_the_report_keeps_the_index_not_the_frame() -> None:
     df = _frame(["bad", "good"], index=pd.Index(["x", "y"], dtype="str"))
     ref = weakref.ref(df)

@@ -93,23 +93,21 @@ def index_labels(index: pd.Index, rows: pa.Array) -> pa.Array:
     import pandas as pd
 
     missing = pc.is_null(rows).to_numpy(zero_copy_only=False)
-    at = pc.fill_null(rows, FIRST_ROW).to_numpy() - FIRST_ROW
-    labels = index.take(at)
+    labels = index.take(pc.drop_null(rows).to_numpy() - FIRST_ROW)
+    # Each issue's place among the labels taken; a null place (a file-level issue) takes a null label.
+    place = pa.array(np.cumsum(~missing) - 1, mask=missing)
     if isinstance(labels, pd.MultiIndex):  # one struct field per level
         names = [str(n) if n is not None else f"level_{i}" for i, n in enumerate(labels.names)]
-        levels = [_labels(labels.get_level_values(i), missing) for i in range(labels.nlevels)]
-        return pa.StructArray.from_arrays(levels, names=names, mask=pa.array(missing))
-    return _labels(labels, missing)
+        levels = [_labels(labels.get_level_values(i)) for i in range(labels.nlevels)]
+        return pa.StructArray.from_arrays(levels, names=names).take(place)
+    return _labels(labels).take(place)
 
 
-def _labels(labels: pd.Index, missing: np.ndarray) -> pa.Array:
+def _labels(labels: pd.Index) -> pa.Array:
     try:
-        values = pa.Array.from_pandas(labels)
+        return pa.Array.from_pandas(labels)
     except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed labels (1 and "a"): their text
-        values = pa.array([str(v) for v in labels], pa.string())
-    if not missing.any():
-        return values
-    return pc.if_else(pa.array(missing), pa.scalar(None, values.type), values)
+        return pa.array([str(v) for v in labels], pa.string())
 
 
 def to_pandas(table: pa.Table) -> pd.DataFrame:
