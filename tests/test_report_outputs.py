@@ -238,6 +238,11 @@ def test_repr_and_html_stay_small_at_many_issues() -> None:
     assert len(page) - len(small) < 100  # only the counts' digits grow
 
 
+def test_html_cuts_a_huge_value() -> None:
+    page = csvprep.check(_frame(["good"]).assign(Notes="<" * 100_000), schema=SCHEMA)._repr_html_()
+    assert "too-long" in page and "&lt;" * 120 + "…" in page and len(page) < 5000
+
+
 def test_html_escapes_what_it_shows() -> None:
     df = _frame(["good"]).assign(Email="<script>alert(1)</script>\x1b[2J")
     page = csvprep.check(df, schema=SCHEMA)._repr_html_()

@@ -21,15 +21,17 @@ SHOWN_PAIRS = 20
 """Column-and-code counts shown in HTML (the largest first)."""
 SHOWN_ISSUES = 10
 SHOWN_CHARS = 120
-"""Characters of a value, message, column or module name shown before it is cut."""
+"""Characters of a value, column or module name shown before it is cut."""
+SHOWN_MESSAGE = 300
+"""Characters of a message shown (a message says what Zoho expects: most are shorter)."""
 
 
-def short(text: object) -> str:
-    """``text`` cut to :data:`SHOWN_CHARS` with its invisible characters spelled out ('' for None)."""
+def short(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters with its invisible characters spelled out ('' for None)."""
     if text is None:
         return ""
     s = str(text)
-    return printable(s if len(s) <= SHOWN_CHARS else s[:SHOWN_CHARS] + "…")
+    return printable(s if len(s) <= limit else s[:limit] + "…")
 
 
 def headline(report: Report) -> str:
@@ -47,12 +49,14 @@ def one_line(report: Report) -> str:
     return f"<csvprep.Report {headline(report)}>"
 
 
-def _cell(text: object, tag: str = "td") -> str:
-    return f"<{tag}>{html.escape(short(text))}</{tag}>"
+def _cell(text: object, tag: str = "td", limit: int = SHOWN_CHARS) -> str:
+    return f"<{tag}>{html.escape(short(text, limit))}</{tag}>"
 
 
-def _row(cells: Sequence[object], tag: str = "td") -> str:
-    return "<tr>" + "".join(_cell(c, tag) for c in cells) + "</tr>"
+def _row(cells: Sequence[object], tag: str = "td", message: object = None) -> str:
+    """A table row; ``message``, if given, is a last cell shown longer."""
+    last = "" if message is None else _cell(message, limit=SHOWN_MESSAGE)
+    return "<tr>" + "".join(_cell(c, tag) for c in cells) + last + "</tr>"
 
 
 def _label(report: Report, issue: Issue) -> object:
@@ -82,7 +86,7 @@ def as_html(report: Report) -> str:
         parts.append(_row(head, "th"))
         for i in first:
             label = [_label(report, i)] if index else []
-            parts.append(_row([i.row, *label, i.column, i.code, i.severity, i.value, i.message]))
+            parts.append(_row([i.row, *label, i.column, i.code, i.severity, i.value], message=i.message))
         parts.append("</table>")
     parts.append("</div>")
     return "".join(parts)
