@@ -18,6 +18,7 @@ from csvprep.cli import cli, main
 from csvprep.report import ISSUE_FIELDS
 
 EXAMPLE = Path(__file__).parents[1] / "fixtures" / "contacts.csv"
+FORMAT_VERSION = "1.0"  # the JSON report's contract (tests/test_json_contract.py)
 
 
 def invoke(*args: str) -> tuple[int, str]:
@@ -30,7 +31,7 @@ def test_json_equals_the_library_report() -> None:
     code, out = invoke("check", str(EXAMPLE), "--module", "Contacts", "--format", "json")
     lib = csvprep.check(EXAMPLE, module="Contacts")
     assert code == 1 == lib.exit_code
-    assert json.loads(out) == lib.to_dict()
+    assert json.loads(out) == {"format_version": FORMAT_VERSION, **lib.to_dict()}
     assert lib.summary.errors == 8 and lib.summary.warnings == 2
 
 
@@ -53,7 +54,7 @@ def test_table_shows_counts_first_issues_and_verdict() -> None:
 
 def test_output_file(tmp_path: Path) -> None:
     target = tmp_path / "report.json"
-    code, _ = invoke("check", str(EXAMPLE), "-m", "Contacts", "-f", "json", "--output", str(target))
+    code, _ = invoke("check", str(EXAMPLE), "-m", "Contacts", "-f", "json", "--out", str(target))
     assert code == 1 and json.loads(target.read_text())["summary"]["rows_read"] == 10
 
 
@@ -186,7 +187,8 @@ def test_the_command_process_gives_the_library_results(tmp_path: Path) -> None:
     job = ["-s", fields, "-m", "Contacts"]
     proc = subprocess.run([*cmd, "check", str(path), *job, "-f", "json"], capture_output=True, text=True)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert json.loads(proc.stdout) == csvprep.check(path, schema=fields, module="Contacts").to_dict()
+    lib = csvprep.check(path, schema=fields, module="Contacts")
+    assert json.loads(proc.stdout) == {"format_version": FORMAT_VERSION, **lib.to_dict()}
     out = tmp_path / "cmd"
     proc = subprocess.run([*cmd, "pack", str(path), *job, "--out", str(out)], capture_output=True, text=True)
     lib = csvprep.pack(path, tmp_path / "lib", schema=fields, module="Contacts")
@@ -265,5 +267,5 @@ def test_json_report_is_the_same_text_on_a_text_or_a_binary_stream() -> None:
 
     text, raw = io.StringIO(), io.BytesIO()
     csvprep.check(EXAMPLE, module="Contacts", sinks=[JsonWriter(text), JsonWriter(raw)])
-    assert text.getvalue().startswith('{"issues": [')
+    assert text.getvalue().startswith('{"format_version": "1.0", "issues": [')
     assert raw.getvalue().decode("utf-8") == text.getvalue()

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -47,7 +48,7 @@ def _flags_shown() -> tuple[set[str], set[str]]:
         for line in block.splitlines():
             if "benchmarks.bench" in line:
                 target = bench_flags
-            elif re.search(r"\bcsvprep (check|pack|codes|results)\b", line):
+            elif re.search(r"\bcsvprep (check|pack|codes|results|schema)\b", line):
                 target = cli_flags
             elif not line.startswith((" ", "\t")):
                 target = None  # another command (curl, jq...): its flags are not ours
@@ -66,8 +67,13 @@ def _help_flags(*args: str) -> set[str]:
 def test_every_flag_the_readme_shows_exists() -> None:
     prose, cli_flags, bench_flags = _flags_shown()
     known = {"--help", "--version"}
+    commands: list[list[str]] = []
     for name in cli.list_commands(None):  # type: ignore[arg-type]
-        known |= set(re.findall(r"(--[a-z][a-z-]+)", CliRunner().invoke(cli, [name, "--help"]).output))
+        command = cli.get_command(None, name)  # type: ignore[arg-type]
+        subs = command.list_commands(None) if isinstance(command, click.Group) else []  # type: ignore[arg-type]
+        commands += [[name], *([name, sub] for sub in subs)]
+    for args in commands:
+        known |= set(re.findall(r"(--[a-z][a-z-]+)", CliRunner().invoke(cli, [*args, "--help"]).output))
     bench_known = _help_flags("-m", "benchmarks.bench")
     assert cli_flags <= known, cli_flags - known
     assert bench_flags <= bench_known, bench_flags - bench_known

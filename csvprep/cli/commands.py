@@ -14,10 +14,11 @@ import click
 
 from csvprep import codes
 from csvprep.api import check_job
-from csvprep.cli import render
+from csvprep.cli import epilog, render
 from csvprep.cli.failures import EXIT_FAILED, fail, one_line, os_error_line
 from csvprep.cli.process import Stopped
-from csvprep.errors import OutputError
+from csvprep.cli.schemas import schema_group
+from csvprep.errors import OutputError, UsageError
 from csvprep.options import (
     DEFAULT_COMPRESSION,
     MAX_COMPRESSION,
@@ -66,7 +67,14 @@ def job_options(fn: F) -> F:
             type=click.Path(path_type=Path),
             help="The org's layouts JSON (GET /crm/v8/settings/layouts?module=X): its required fields.",
         ),
-        click.option("--operation", "-o", type=click.Choice(OPERATIONS), default="insert", show_default=True),
+        click.option(
+            "--operation",
+            "-o",
+            type=click.Choice(OPERATIONS),
+            default="insert",
+            show_default=True,
+            help="What the upload does (-o is --operation on every command; outputs are --out).",
+        ),
         click.option("--find-by", help="Unique field that finds existing records (update/upsert)."),
         click.option(
             "--ignore-empty",
@@ -106,7 +114,7 @@ def cli() -> None:
     """Offline pre-flight for Zoho CRM Bulk Write: check a CSV, pack compliant ZIP batches."""
 
 
-@cli.command()
+@cli.command(epilog=epilog.CHECK)
 @job_options
 @click.option(
     "--format",
@@ -117,12 +125,24 @@ def cli() -> None:
     show_default=True,
     help="table: a summary for people; json/csv: every issue.",
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+@click.option(
+    "--out",
+    "output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file (in place only when complete; default: standard output).",
+)
+# The option's name before --out, kept so that old scripts run; not shown in the help.
+@click.option("--output", "old_output", type=click.Path(dir_okay=False, path_type=Path), hidden=True)
 @one_line
-def check(file: Path, fmt: str, output: Path | None, quiet: bool, **given: Any) -> int:
+def check(
+    file: Path, fmt: str, output: Path | None, old_output: Path | None, quiet: bool, **given: Any
+) -> int:
     """Report every cell and header Zoho's Bulk Write would refuse."""
+    if output is not None and old_output is not None:
+        raise UsageError("give the report's path once, with --out")
+    output = output or old_output
     if output is not None:
-        refuse_same_file(output, [file, given["schema_path"], given["layout_path"]], "--output")
+        refuse_same_file(output, [file, given["schema_path"], given["layout_path"]], "--out")
     try:
         # The report goes to `output` only when complete: an earlier report stays on failure.
         with report_file(output) if output else nullcontext(sys.stdout) as out:
@@ -143,7 +163,7 @@ def check(file: Path, fmt: str, output: Path | None, quiet: bool, **given: Any) 
     return report.exit_code
 
 
-@cli.command()
+@cli.command(epilog=epilog.PACK)
 @job_options
 @click.option(
     "--out",
@@ -193,7 +213,7 @@ def pack(file: Path, out_dir: Path, quiet: bool, **given: Any) -> int:
     return result.exit_code
 
 
-@cli.command("results")
+@cli.command("results", epilog=epilog.RESULTS)
 @click.argument("pack_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.argument(
     "result_files", metavar="RESULT [RESULT ...]", nargs=-1, required=True, type=click.Path(path_type=Path)
@@ -214,10 +234,13 @@ def results(pack_dir: Path, result_files: tuple[Path, ...], out_dir: Path | None
     return found.exit_code
 
 
-@cli.command("codes")
+@cli.command("codes", epilog=epilog.CODES)
 def list_codes() -> None:
     """List every issue code with its severity and the Zoho code it prevents."""
     click.echo(codes.markdown_table())
+
+
+cli.add_command(schema_group)
 
 
 def main(argv: list[str] | None = None) -> int:

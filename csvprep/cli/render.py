@@ -6,7 +6,7 @@ import os
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import IO, cast
+from typing import IO, Any, cast
 
 import click
 
@@ -63,3 +63,22 @@ def pack_summary(file: Path, result: PackResult) -> None:
         f"{t.api_credits:,} API credits); rejected {t.rows_rejected:,}"
     )
     click.echo(f"  → {printable(str(result.paths.out_dir))}{os.sep} (manifest.json, rejects.csv)")
+
+
+FIELD_COLUMNS = ("api_name", "data_type", "length", "mandatory", "unique", "writable")
+
+
+def fields_table(fields: list[dict[str, Any]]) -> str:
+    """``ModuleSchema.describe()`` as aligned columns, one field a line."""
+
+    def cell(name: str, value: object) -> str:
+        if name == "writable":
+            return ",".join(value) if value else "-"  # type: ignore[arg-type]  # a list of operations
+        if isinstance(value, bool):
+            return "yes" if value else ""
+        return "" if value is None else printable(str(value))
+
+    rows = [list(FIELD_COLUMNS), *([cell(n, f[n]) for n in FIELD_COLUMNS] for f in fields)]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(FIELD_COLUMNS))]
+    lines = ("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    return "".join(f"{line}\n" for line in lines)

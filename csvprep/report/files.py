@@ -1,4 +1,8 @@
-"""The report files: every issue written as it is found, as JSON or CSV (the command's ``--format``)."""
+"""The report files: every issue written as it is found, as JSON or CSV (the command's ``--format``).
+
+The JSON report is a contract: :data:`FORMAT_VERSION` names its version and :data:`REPORT_SCHEMA`, a JSON
+Schema shipped with the package, describes it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, BinaryIO, cast
 
 import pyarrow as pa
@@ -14,6 +19,11 @@ import pyarrow.compute as pc
 from csvprep.arrowbytes import string_bytes
 from csvprep.codes import Severity
 from csvprep.report import ISSUE_FIELDS, IssueBatch, Summary
+
+FORMAT_VERSION = "1.0"
+"""The JSON report's version: 1.x adds keys only; removing, renaming or retyping one makes it 2.0."""
+REPORT_SCHEMA = Path(__file__).with_name("report.schema.json")
+"""The JSON Schema of the JSON report (draft 2020-12)."""
 
 _json_str: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
@@ -43,7 +53,8 @@ def _escaped(values: pa.Array) -> pa.Array:
 
 
 class JsonWriter:
-    """``{"issues": [...], "summary": {...}}``, streamed: issues first, the summary when it is known."""
+    """``{"format_version": "1.0", "issues": [...], "summary": {...}}``, streamed: issues first, the summary
+    when it is known (:data:`REPORT_SCHEMA` describes it)."""
 
     def __init__(self, out: IO[str] | IO[bytes]) -> None:
         """``out``: a text stream, or a binary one, which gets the UTF-8 text as pyarrow built it (no
@@ -53,7 +64,7 @@ class JsonWriter:
         self._binary = isinstance(out, (io.RawIOBase, io.BufferedIOBase)) or "b" in str(
             getattr(out, "mode", "")
         )
-        self._put(b'{"issues": [')
+        self._put(f'{{"format_version": "{FORMAT_VERSION}", "issues": ['.encode())
 
     def write(self, batch: IssueBatch) -> None:
         # The same text as json.dumps(issue dict, ensure_ascii=False), assembled by pyarrow: each kind's

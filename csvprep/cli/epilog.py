@@ -1,0 +1,64 @@
+"""The end of each command's ``--help``: examples and the exit codes (``\\b``: click keeps the lines)."""
+
+from __future__ import annotations
+
+_CANNOT_RUN = "  2      could not run: bad usage, unreadable input or schema, an output not writable"
+_STOPPED = "  128+N  stopped by signal N (SIGTERM 143, SIGHUP 129); what it had begun writing is removed"
+
+
+def _epilog(examples: list[str], codes: list[str]) -> str:
+    return "\n\n".join(
+        [
+            "\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples),
+            "\b\nExit codes:\n" + "\n".join(codes),
+        ]
+    )
+
+
+CHECK = _epilog(
+    [
+        "csvprep check contacts.csv --module Contacts",
+        "csvprep check contacts.csv --module Contacts --format json --out report.json",
+        "csvprep check leads.xlsx --schema org_fields.json --module Leads -o upsert --find-by Email",
+    ],
+    [
+        "  0      no errors (warnings allowed)",
+        "  1      errors found: Zoho would refuse rows or the whole job",
+        _CANNOT_RUN,
+        _STOPPED,
+    ],
+)
+PACK = _epilog(
+    [
+        "csvprep pack contacts.csv --module Contacts --out batches",
+        "csvprep pack batches/rejects.csv --module Contacts --out batches-fixed",
+    ],
+    [
+        "  0      every row packed",
+        "  1      some rows rejected (see rejects.csv), or a file-level error: no batch written",
+        _CANNOT_RUN,
+        _STOPPED,
+    ],
+)
+RESULTS = _epilog(
+    ["csvprep results batches downloads/ --out batches-results"],
+    [
+        "  0      every row in was added or updated",
+        "  1      some were not: rejected, failed, no result or not matched",
+        _CANNOT_RUN,
+    ],
+)
+CODES = _epilog(["csvprep codes"], ["  0      always"])
+SCHEMA_LIST = _epilog(["csvprep schema list"], ["  0      always"])
+SCHEMA_SHOW = _epilog(
+    ["csvprep schema show Contacts", "csvprep schema show org_fields.json --format json"],
+    ["  0      the fields were listed", _CANNOT_RUN],
+)
+SCHEMA_TEMPLATE = _epilog(
+    [
+        "csvprep schema template Leads --out leads.csv",
+        "csvprep schema template Contacts -o update",
+        "csvprep schema template org_fields.json -o upsert --find-by Email --out upsert.csv",
+    ],
+    ["  0      the template was written", _CANNOT_RUN],
+)
