@@ -170,4 +170,4 @@ def test_usage_errors_are_one_line(capsys: pytest.CaptureFixture[str], args: lis
 def test_help_is_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--help"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("Usage: csvprep check") and "--output" in out
+    assert out.startswith("Usage: csvprep check") and "--out" in out
