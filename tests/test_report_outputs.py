@@ -204,11 +204,18 @@ def test_split_takes_a_pyarrow_table() -> None:
     assert good["Name"].to_pylist() == ["Ng", "Ng"] and bad["Email"].to_pylist() == ["nope"]
 
 
+def test_split_takes_a_polars_frame() -> None:
+    pl = pytest.importorskip("polars")
+    df = _frame(["bad", "good", "warned"])
+    good, bad = csvprep.check(pl.from_pandas(df), schema=SCHEMA).split(pl.from_pandas(df))
+    assert good["Source"].to_list() == ["Web", "Fair"] and bad["Email"].to_list() == ["nope"]
+
+
 @pytest.mark.parametrize(
     ("frame", "message"),
     [
         (_frame(["good"] * 3), "the frame has 3 rows and the report 4"),
-        (_frame(["good"] * 4).to_dict(), "split takes a pandas DataFrame or a pyarrow Table, not dict"),
+        (_frame(["good"] * 4).to_dict(), "split takes a pandas or polars DataFrame .* not dict"),
     ],
 )
 def test_split_refuses_another_frame(frame: object, message: str) -> None:

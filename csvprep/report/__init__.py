@@ -128,8 +128,8 @@ class Report:
         return marks.finish(self.summary.rows_read).rejected()
 
     def split(self, frame: Frame) -> tuple[Frame, Frame]:
-        """``(good, bad)``: the rows of ``frame`` (a pandas DataFrame or a pyarrow Table, the rows this
-        report was made from) that ``pack`` would pack, and those it would put in ``rejects.csv``.
+        """``(good, bad)``: the rows of ``frame`` (a pandas or polars DataFrame or a pyarrow Table, the rows
+        this report was made from) that ``pack`` would pack, and those it would put in ``rejects.csv``.
 
         Rows are matched by position, so a frame of another length is refused (:class:`csvprep.CsvprepError`).
         """

@@ -8,6 +8,7 @@ label of the issue's row (null for file-level issues).
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -129,15 +130,20 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 def split(frame: Frame, rejected: np.ndarray) -> tuple[Frame, Frame]:
-    """``frame``'s rows as (kept, rejected) by position, for a pandas DataFrame or a pyarrow Table."""
+    """``frame``'s rows as (kept, rejected) by position: a pandas or polars DataFrame or a pyarrow Table."""
     import pandas as pd
 
+    pl = sys.modules.get("polars")  # imported by the caller if the frame is one: not a dependency
     if isinstance(frame, pd.DataFrame):
         n = len(frame)
     elif isinstance(frame, pa.Table):
         n = frame.num_rows
+    elif pl is not None and isinstance(frame, pl.DataFrame):
+        n = frame.height
     else:
-        raise UsageError(f"split takes a pandas DataFrame or a pyarrow Table, not {type(frame).__name__}")
+        raise UsageError(
+            f"split takes a pandas or polars DataFrame or a pyarrow Table, not {type(frame).__name__}"
+        )
     if n != len(rejected):
         raise UsageError(
             f"the frame has {n:,} rows and the report {len(rejected):,}: "
@@ -145,5 +151,6 @@ def split(frame: Frame, rejected: np.ndarray) -> tuple[Frame, Frame]:
         )
     if isinstance(frame, pd.DataFrame):
         return frame.iloc[~rejected], frame.iloc[rejected]  # type: ignore[return-value]
-    table: pa.Table = frame
-    return table.filter(pa.array(~rejected)), table.filter(pa.array(rejected))  # type: ignore[return-value]
+    if isinstance(frame, pa.Table):
+        return frame.filter(pa.array(~rejected)), frame.filter(pa.array(rejected))  # type: ignore[return-value]
+    return frame.filter(~rejected), frame.filter(rejected)  # type: ignore[attr-defined]
