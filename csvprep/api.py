@@ -17,10 +17,11 @@ from typing import TYPE_CHECKING
 
 from csvprep.arguments import check_arguments
 from csvprep.engine import Run, plan
+from csvprep.engine.formats import detect_formats
 from csvprep.engine.twin import export_schema
 from csvprep.errors import UsageError
 from csvprep.judging import BatchLoop, run_source
-from csvprep.options import Job, Operation, Progress, Source
+from csvprep.options import DeclaredFormat, Formats, Job, Operation, Progress, Source
 from csvprep.packer.jobspec import column_sets
 from csvprep.packer.rowsize import RowSizer
 from csvprep.reader import ReadOptions, Table, is_dataframe, open_table
@@ -52,6 +53,9 @@ def check(
     delimiter: str | None = None,
     sheet: str | None = None,
     tz: str | None = None,
+    date_format: DeclaredFormat = None,
+    datetime_format: DeclaredFormat = None,
+    detect_formats: bool = False,
     keep: int | None = None,
     sinks: Sequence[IssueSink] = (),
     progress: Progress | None = None,
@@ -65,12 +69,16 @@ def check(
     ``module`` names a shipped schema (Leads, Contacts, ...); ``schema`` is the path of the org's own
     fields JSON (then ``module`` names the module for the job); ``layout`` the org's saved
     ``GET /crm/v8/settings/layouts?module=X`` response, whose default layout's required fields an insert
-    must carry. ``keep`` caps the issues kept in the
-    report (None keeps all; the summary always counts all); ``sinks`` receive every issue as it is found.
+    must carry. ``date_format`` / ``datetime_format`` declare the pattern of date and date-time columns
+    (one of Zoho's, e.g. ``"dd/MM/yyyy"`` for every such column, or ``{"Birthdate": "dd/MM/yyyy"}``);
+    ``detect_formats`` lets csvprep find the one pattern a column's cells fit (see the README). ``keep``
+    caps the issues kept in the report (None keeps all; the summary always counts all); ``sinks`` receive
+    every issue as it is found.
     Raises :class:`csvprep.CsvprepError` only when the check cannot run (a wrong argument included).
     """
     check_arguments(locals())
-    job = make_job(module, schema, operation, find_by, ignore_empty, layout)
+    formats = Formats.of(date_format, datetime_format, detect_formats)
+    job = make_job(module, schema, operation, find_by, ignore_empty, layout, formats)
     read = ReadOptions(encoding, delimiter, sheet, tz)
     return check_job(source, job, read, keep=keep, sinks=sinks, progress=progress)
 
@@ -100,7 +108,7 @@ def check_table(
     index: pd.Index | None = None,
 ) -> Report:
     """Check an opened table against a job; ``index`` labels its rows (a DataFrame's index)."""
-    p = plan(table.header, job, EmailJudge())  # the run closes it
+    p = detect_formats(plan(table.header, job, EmailJudge()), table)  # the run closes the judge
     builder = ReportBuilder(keep=keep, sinks=sinks)
     builder.add_file_issues(p.file_issues)
     # Rows no batch can hold are judged with Zoho's limits, which are pack's defaults (packer.rowsize).
@@ -109,7 +117,7 @@ def check_table(
         loop = BatchLoop(run, builder, sizer, progress, goods=False)
         for _ in loop:
             pass
-    return builder.finish(loop.rows, run_source(table, job), index)
+    return builder.finish(loop.rows, run_source(table, job, p.notes, p), index)
 
 
 def to_pandera(

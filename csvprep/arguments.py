@@ -105,6 +105,7 @@ def check_arguments(args: Mapping[str, Any]) -> None:
     _check("layout", args.get("layout"), (*_PATH, type(None)), "a layouts JSON path or None")
     _check("operation", args["operation"], (str,), "'insert', 'update' or 'upsert'")
     _flags(args, "ignore_empty")
+    _check("detect_formats", args.get("detect_formats", False), (bool,), "True or False")
     if args["keep"] is not None:
         _whole("keep", args["keep"], 0)
     for sink in args.get("sinks", ()):

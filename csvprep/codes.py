@@ -251,7 +251,7 @@ _ALL: tuple[Code, ...] = (
         "invalid-date",
         "Invalid date",
         E,
-        "expected a date as yyyy-MM-dd, e.g. 2019-08-28{hint}",
+        "expected a date as {pattern}{how}, e.g. {example}{hint}",
         "INVALID_DATA",
     ),
     Code(
@@ -265,7 +265,7 @@ _ALL: tuple[Code, ...] = (
         "invalid-datetime",
         "Invalid date-time",
         E,
-        "expected yyyy-MM-ddTHH:mm:ss±HH:mm, e.g. 2019-08-28T15:30:00+05:30{hint}",
+        "expected {pattern}{how}, e.g. {example}{hint}",
         "INVALID_DATA",
     ),
     Code("invalid-number", "Not a number", E, "expected {expected}", "INVALID_DATA"),

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from csvprep.engine import Judged, Run
+from csvprep.engine import Judged, Plan, Run
 from csvprep.options import Job, Progress
 from csvprep.packer.rowsize import RowSizer
 from csvprep.reader import Table
@@ -75,9 +75,24 @@ class BatchLoop:
                 self.progress(self.rows, judged.batch.bytes_done)
 
 
-def run_source(table: Table, job: Job) -> dict[str, Any]:
-    """What was read and how, and the job: the ``source`` part of a report's summary."""
+def run_source(table: Table, job: Job, notes: Sequence[str] = (), plan: Plan | None = None) -> dict[str, Any]:
+    """What was read and how, and the job: the ``source`` part of a report's summary. ``notes`` join the
+    reader's; ``plan`` adds the columns' declared or detected date patterns."""
     source: dict[str, Any] = {**table.describe(), "module": job.schema.module, "operation": job.operation}
     if job.find_by:
         source["find_by"] = job.find_by
+    if notes:
+        source["notes"] = [*source.get("notes", []), *notes]
+    formats = plan_formats(plan) if plan is not None else {}
+    if formats:
+        source["formats"] = formats
     return source
+
+
+def plan_formats(plan: Plan) -> dict[str, dict[str, str]]:
+    """Each column with a declared or detected date pattern: ``{header: {"format": ..., "how": ...}}``."""
+    return {
+        c.header: {"format": c.format, "how": c.format_how}
+        for c in plan.columns
+        if c.format is not None and c.format_how is not None
+    }

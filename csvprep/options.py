@@ -8,12 +8,13 @@ Limits: https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, Union
 
 from csvprep.errors import UsageError
 from csvprep.packer.zipstream import MAX_32
+from csvprep.rules.patterns import Kind, check_pattern
 from csvprep.schema import ModuleSchema, resolve_schema
 
 if TYPE_CHECKING:
@@ -44,6 +45,66 @@ DEFAULT_COMPRESSION = 6
 MAX_COMPRESSION = 9
 
 
+DeclaredFormat = str | Mapping[str, str] | None
+"""``date_format=`` / ``datetime_format=``: one pattern for every column of the type, or one per column."""
+
+
+@dataclass(frozen=True, slots=True)
+class Formats:
+    """Date and date-time patterns declared for the job's field mappings (Zoho's ``format`` key), and
+    whether csvprep may find the pattern of a column that has none declared."""
+
+    date: str | None = None
+    """For every date column without a pattern of its own."""
+    datetime: str | None = None
+    date_columns: tuple[tuple[str, str], ...] = ()
+    """(column, pattern) pairs."""
+    datetime_columns: tuple[tuple[str, str], ...] = ()
+    detect: bool = False
+
+    def __post_init__(self) -> None:
+        for kind in ("date", "datetime"):
+            option = f"{kind}_format"
+            default = self.date if kind == "date" else self.datetime
+            if default is not None:
+                check_pattern(default, kind, option)
+            for column, java in self.columns(kind):
+                check_pattern(java, kind, f"{option} for '{column}'")
+
+    @classmethod
+    def of(cls, date_format: DeclaredFormat, datetime_format: DeclaredFormat, detect: bool) -> Formats:
+        """From the keywords of ``check`` and ``pack``."""
+
+        def split(value: DeclaredFormat, option: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+            if value is None or isinstance(value, str):
+                return value, ()
+            if isinstance(value, Mapping) and all(isinstance(k, str) for k in value):
+                return None, tuple(value.items())
+            raise UsageError(f"{option} must be a pattern (str), a {{column: pattern}} dict or None")
+
+        date, date_columns = split(date_format, "date_format")
+        datetime, datetime_columns = split(datetime_format, "datetime_format")
+        return cls(date, datetime, date_columns, datetime_columns, detect)
+
+    def columns(self, kind: Kind) -> tuple[tuple[str, str], ...]:
+        return self.date_columns if kind == "date" else self.datetime_columns
+
+    def declared(self, column: str, kind: Kind) -> str | None:
+        """The pattern declared for ``column`` (a field of type ``kind``): its own, else the type's."""
+        own = dict(self.columns(kind)).get(column)
+        return own if own is not None else (self.date if kind == "date" else self.datetime)
+
+    def manifest(self) -> dict[str, Any]:
+        """What was declared, as the manifest's options list it."""
+        return {
+            "date_format": self.date,
+            "datetime_format": self.datetime,
+            "date_formats": dict(self.date_columns),
+            "datetime_formats": dict(self.datetime_columns),
+            "detect_formats": self.detect,
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class Job:
     """What the upload will do: module schema, operation, key field, and how empty cells are treated."""
@@ -52,6 +113,7 @@ class Job:
     operation: Operation = "insert"
     find_by: str | None = None
     ignore_empty: bool = False
+    formats: Formats = field(default_factory=Formats)
 
     def __post_init__(self) -> None:
         if self.operation not in OPERATIONS:
@@ -60,6 +122,12 @@ class Job:
             raise UsageError("upsert needs find_by=FIELD: the unique field that finds existing records")
         if self.find_by and self.find_by != "id" and self.schema.get(self.find_by) is None:
             raise UsageError(f"find_by='{self.find_by}' is not a field of {self.schema.module}")
+        for kind in ("date", "datetime"):
+            for column, _ in self.formats.columns(kind):
+                f = self.schema.get(column)
+                if f is None or f.data_type != kind:
+                    what = "is not a field" if f is None else f"holds {f.data_type} values, not {kind}s"
+                    raise UsageError(f"{kind}_format names '{column}', which {what} in {self.schema.module}")
 
     @classmethod
     def resolve(
@@ -70,10 +138,12 @@ class Job:
         find_by: str | None = None,
         ignore_empty: bool = False,
         layout: str | os.PathLike[str] | None = None,
+        formats: Formats | None = None,
     ) -> Job:
         """The job from ``check``'s and ``pack``'s keywords: a shipped ``module`` or an org ``schema`` file,
         with the org's saved layouts response ``layout`` if given."""
-        return cls(resolve_schema(module, schema, layout), operation, find_by, ignore_empty)
+        schema_ = resolve_schema(module, schema, layout)
+        return cls(schema_, operation, find_by, ignore_empty, formats or Formats())
 
     @property
     def key(self) -> str | None:

@@ -26,6 +26,7 @@ from csvprep.options import (
     MAX_ROWS,
     MAX_ZIP_BYTES,
     OPERATIONS,
+    Formats,
     Job,
     PackOptions,
 )
@@ -81,6 +82,25 @@ def job_options(fn: F) -> F:
             is_flag=True,
             help="Empty cells leave the CRM value unchanged (Zoho's ignore_empty).",
         ),
+        click.option(
+            "--date-format",
+            "date_formats",
+            multiple=True,
+            metavar="[COLUMN=]PATTERN",
+            help="Zoho's pattern of date cells (e.g. dd/MM/yyyy), for COLUMN or every date column.",
+        ),
+        click.option(
+            "--datetime-format",
+            "datetime_formats",
+            multiple=True,
+            metavar="[COLUMN=]PATTERN",
+            help="Zoho's pattern of date-time cells (e.g. 'dd/MM/yyyy HH:mm:ss'), as --date-format.",
+        ),
+        click.option(
+            "--detect-formats",
+            is_flag=True,
+            help="Find the one Zoho pattern of each rejected date or date-time column (see the README).",
+        ),
         click.option("--encoding", help="Input encoding (default: detected)."),
         click.option("--delimiter", help="Input delimiter (default: detected from the header)."),
         click.option("--sheet", help="Sheet of an .xlsx input (default: the first)."),
@@ -91,8 +111,20 @@ def job_options(fn: F) -> F:
     return fn
 
 
+def _declared(values: tuple[str, ...], flag: str) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """``--date-format`` values: the one without a column (for every column), and the COLUMN=PATTERN ones."""
+    every = [v for v in values if "=" not in v]
+    if len(every) > 1:
+        raise UsageError(f"{flag} without a COLUMN= is given {len(every)} times: give it once")
+    pairs = tuple((column, java) for column, _, java in (v.rpartition("=") for v in values if "=" in v))
+    return (every[0] if every else None), pairs
+
+
 def _job(given: dict[str, Any]) -> Job:
     """The job the flags describe."""
+    date, date_columns = _declared(given["date_formats"], "--date-format")
+    datetime, datetime_columns = _declared(given["datetime_formats"], "--datetime-format")
+    formats = Formats(date, datetime, date_columns, datetime_columns, given["detect_formats"])
     return Job.resolve(
         given["module"],
         given["schema_path"],
@@ -100,6 +132,7 @@ def _job(given: dict[str, Any]) -> Job:
         given["find_by"],
         given["ignore_empty"],
         given["layout_path"],
+        formats,
     )
 
 

@@ -33,8 +33,13 @@ FLAGS = {
     "max_csv_bytes": "--max-csv-bytes",
     "compression": "--compression",
     "force": "--force",
+    "date_format": "--date-format",
+    "datetime_format": "--datetime-format",
+    "detect_formats": "--detect-formats",
 }
 _PARAM = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True\b)?(?=(\S?))")
+# Notes and the date-pattern errors name these options as words ("declare it with date_format").
+_WORDS = re.compile(r"\b(date_format|datetime_format|detect_formats)\b(?!=)")
 
 
 def with_flags(message: str) -> str:
@@ -44,7 +49,7 @@ def with_flags(message: str) -> str:
         value_follows = not m.group(2) and m.group(3) not in ("", ")", ",", ";", ".")
         return FLAGS[m.group(1)] + (" " if value_follows else "")
 
-    return _PARAM.sub(flag, message)
+    return _WORDS.sub(lambda m: FLAGS[m.group(1)], _PARAM.sub(flag, message))
 
 
 def fail(message: str) -> int:

@@ -10,6 +10,7 @@ from typing import IO, Any, cast
 
 import click
 
+from csvprep.cli.failures import with_flags
 from csvprep.options import Progress
 from csvprep.packer.pack import PackResult
 from csvprep.printable import printable
@@ -51,6 +52,8 @@ def pack_summary(file: Path, result: PackResult) -> None:
     src = result.report.summary.source
     what = f"{file} → {src.get('module', '')} ({src.get('operation', '')})"
     click.echo(f"csvprep pack {printable(what)}")
+    for note in src.get("notes") or []:
+        click.echo(f"  note: {printable(with_flags(note))}")
     for issue in result.report.issues:
         if issue.row is None:
             click.echo(f"  {issue.severity}: {issue.code}: {printable(issue.message)}")

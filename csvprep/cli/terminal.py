@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from csvprep import codes
+from csvprep.cli.failures import with_flags
 from csvprep.printable import printable
 from csvprep.report import Report
 
@@ -39,7 +40,7 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
     console.print(Text.assemble(("csvprep check", "bold"), " ", _text(what)))
     notes = src.get("notes") or []
     for n in notes:
-        console.print(Text.assemble("  ", ("note:", "dim"), " ", _text(n)))
+        console.print(Text.assemble("  ", ("note:", "dim"), " ", _text(with_flags(n))))
     if report.issues or s.errors or s.warnings:
         by = Table(title="Issues by column and code", show_lines=False, title_justify="left")
         by.add_column("column")

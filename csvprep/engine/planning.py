@@ -5,19 +5,21 @@ key columns, too many columns)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from csvprep import codes
 from csvprep.clip import MAX_ECHO
 from csvprep.codes import Severity
 from csvprep.engine.hints import suggest
+from csvprep.errors import UsageError
 from csvprep.options import Job
 from csvprep.printable import printable
 from csvprep.reader import unique_keys
 from csvprep.report import Issue
 from csvprep.rules import Accept, ColumnRules, EmailJudge, Holds, Rule, column_rules, known_type
 from csvprep.rules.lookups import lookup_target
+from csvprep.rules.patterns import DEFAULTS, KINDS, Kind, pattern
 from csvprep.schema import (
     CHILD_CSV_TYPES,
     FILE_TYPES,
@@ -62,6 +64,18 @@ class Column:
     """For ``X.sub`` lookup columns: the target module's field ``sub``, whose rules judge the values."""
     accept: Accept | None = None
     """Clears the cells that pass every rule but the first (:class:`csvprep.rules.ColumnRules`)."""
+    format: str | None = None
+    """A date or date-time field's pattern (Zoho's ``format`` of its mapping), as Java letters."""
+    format_how: str | None = None
+    """``declared`` or ``detected`` when the pattern is not csvprep's default."""
+
+    @property
+    def kind(self) -> Kind | None:
+        """``date`` or ``datetime`` for a column holding such a field's own values."""
+        if self.role != "value" or self.field is None:
+            return None
+        data_type = self.field.data_type
+        return data_type if data_type in KINDS else None  # type: ignore[return-value]
 
     @property
     def api_name(self) -> str:
@@ -78,6 +92,8 @@ class Plan:
     file_issues: tuple[Issue, ...]
     emails: EmailJudge | None = None
     """The judge of the columns' email rules; the :class:`csvprep.engine.Run` of the plan closes it."""
+    notes: tuple[str, ...] = ()
+    """What a person should know that is not an issue (a detected date pattern, and why one was not)."""
 
     @property
     def blocked(self) -> bool:
@@ -120,6 +136,10 @@ def plan(header: Sequence[str], job: Job, emails: EmailJudge | None = None) -> P
     positions: dict[str, list[int]] = {}
     for i, h in enumerate(header):
         positions.setdefault(h, []).append(i + 1)
+    for kind in KINDS:
+        for named, _ in job.formats.columns(kind):
+            if named not in positions:
+                raise UsageError(f"{kind}_format names '{named}', which is not a column of the file")
     ctx = _Header(job, positions, emails or EmailJudge(worker=False))
     issues: list[Issue] = []
     columns: list[Column] = []
@@ -129,7 +149,13 @@ def plan(header: Sequence[str], job: Job, emails: EmailJudge | None = None) -> P
             columns.append(Column(i, key, h, role, f, (), sub, target))
         else:
             checks = checks or column_rules(None)
-            columns.append(Column(i, key, h, role, f, checks.rules, sub, target, checks.accept))
+            column = Column(i, key, h, role, f, checks.rules, sub, target, checks.accept)
+            holds = column.kind
+            if holds is not None:
+                declared = job.formats.declared(h, holds)
+                how = "declared" if declared is not None else None
+                column = with_format(column, job, ctx.emails, declared or DEFAULTS[holds], how)
+            columns.append(column)
         issues.extend(found)
     present = {c.api_name for c in columns if c.role not in ("invalid", "ignored")}
     issues.extend(_missing_columns(job, present, any(c.role == "key" for c in columns)))
@@ -186,6 +212,19 @@ def _map_column(i: int, h: str, ctx: _Header) -> _Mapped:
         duplicate.append(issue("unknown-data-type", h, data_type=f.data_type))
     checks = column_rules(f, required_value=required_value, emails=emails)
     return "value", f, checks, None, None, duplicate
+
+
+def with_format(column: Column, job: Job, emails: EmailJudge, java: str, how: str | None) -> Column:
+    """A date or date-time column judged by the pattern ``java`` and mapped with it; ``how`` it came
+    (None: csvprep's default, whose rules the column has already)."""
+    kind, f = column.kind, column.field
+    if kind is None or f is None:
+        raise ValueError(f"column '{column.header}' holds no date or date-time field's values")
+    if java == DEFAULTS[kind]:
+        return replace(column, format=java, format_how=how)
+    declared = (pattern(java, kind), how or "")
+    checks = column_rules(f, required_value=_required(f, job), emails=emails, pattern=declared)
+    return replace(column, rules=checks.rules, accept=checks.accept, format=java, format_how=how)
 
 
 def _is_key(f: FieldSpec, job: Job) -> bool:

@@ -15,8 +15,10 @@ Choices, with their reasons:
   mapping does not depend on Zoho reading the header the way we meant.
 * A lookup column ``Account_Name.id`` maps to ``{"api_name": "Account_Name", "find_by": "id"}``;
   ``Owner.email`` to ``find_by: "email"`` (§2.3 ``…find_by``, §2.4).
-* Every date and datetime column names its ``format``, because V7CJ's default is ``MM/dd/yyyy`` and
-  ``MM/dd/yyyy HH:mm:ss`` while ``check`` accepts only ISO values (§3.2, the sources disagree). The formats
+* Every date and datetime column names its ``format`` (the pattern declared or detected for it, else
+  csvprep's default; :mod:`csvprep.rules.patterns` holds Zoho's list), because V7CJ's default is
+  ``MM/dd/yyyy`` and ``MM/dd/yyyy HH:mm:ss`` while csvprep's default accepts only ISO values (§3.2, the
+  sources disagree). The formats
   are Java ``SimpleDateFormat`` patterns, the letters Zoho's format list uses: ``yyyy-MM-dd`` (in that list)
   and ``yyyy-MM-dd'T'HH:mm:ssXXX`` for K13's ``yyyy-MM-ddTHH:mm:ss±HH:mm`` (``XXX`` = ``+05:30``; the
   quoted ``'T'`` is a literal). The datetime pattern is csvprep's own reading: no Zoho source lists it (the
@@ -39,11 +41,11 @@ from typing import Any
 
 from csvprep.engine import MAX_COLUMNS, Column, Plan
 from csvprep.errors import UsageError
+from csvprep.rules.patterns import DEFAULTS
 
 FILE_ID_PLACEHOLDER = "<FILL IN: details.file_id from the upload response>"
-DATE_FORMAT = "yyyy-MM-dd"
-DATETIME_FORMAT = "yyyy-MM-dd'T'HH:mm:ssXXX"
-FORMATS = {"date": DATE_FORMAT, "datetime": DATETIME_FORMAT}
+DATE_FORMAT = DEFAULTS["date"]
+DATETIME_FORMAT = DEFAULTS["datetime"]
 # v8 endpoints: the upload server of Zoho's OpenAPI (github.com/zoho/crm-oas, v8.0/bulk_write.json) and
 # https://www.zoho.com/crm/developer/docs/api/bulk-write/create-job.html; v7 takes the same request at /v7/.
 UPLOAD_URL = "https://content.zohoapis.com/crm/v8/upload"
@@ -91,7 +93,7 @@ def field_mapping(column: Column, index: int) -> dict[str, Any]:
     m: dict[str, Any] = {"api_name": column.api_name, "index": index}
     if column.role in ("lookup-id", "lookup-field") and column.lookup_field:
         m["find_by"] = column.lookup_field
-    fmt = FORMATS.get(column.field.data_type) if column.field else None
+    fmt = column.format
     if fmt:
         m["format"] = fmt
     return m

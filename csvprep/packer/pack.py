@@ -28,13 +28,16 @@ import numpy as np
 from csvprep.arguments import check_pack_arguments
 from csvprep.codes import Severity
 from csvprep.engine import Plan, Run, plan
+from csvprep.engine.formats import detect_formats
 from csvprep.errors import OutputError, UsageError
-from csvprep.judging import BatchLoop, good_table, run_source
+from csvprep.judging import BatchLoop, good_table, plan_formats, run_source
 from csvprep.options import (
     DEFAULT_COMPRESSION,
     MAX_CSV_BYTES,
     MAX_ROWS,
     MAX_ZIP_BYTES,
+    DeclaredFormat,
+    Formats,
     Job,
     Operation,
     PackOptions,
@@ -154,19 +157,25 @@ def pack(
     delimiter: str | None = None,
     sheet: str | None = None,
     tz: str | None = None,
+    date_format: DeclaredFormat = None,
+    datetime_format: DeclaredFormat = None,
+    detect_formats: bool = False,
     keep: int | None = None,
     progress: Progress | None = None,
 ) -> PackResult:
     """Check ``source`` and write its good rows as upload-ready batches into ``out_dir``.
 
-    ``keep`` caps the issues kept in ``result.report`` (None keeps all). Raises
-    :class:`csvprep.CsvprepError` (and writes nothing) when the run cannot happen (a wrong argument included).
+    ``date_format``, ``datetime_format`` and ``detect_formats`` as for ``check``: a column's pattern goes
+    into its field mapping's ``format``, and the cells stay as they are. ``keep`` caps the issues kept in
+    ``result.report`` (None keeps all). Raises :class:`csvprep.CsvprepError` (and writes nothing) when the
+    run cannot happen (a wrong argument included).
     """
     check_pack_arguments(locals())
     options = PackOptions(max_rows, max_zip_bytes, max_csv_bytes, compression, force)
     out = Path(out_dir)
+    formats = Formats.of(date_format, datetime_format, detect_formats)
     target = _prepare_out(out, force, source)
-    job = Job.resolve(module, schema, operation, find_by, ignore_empty, layout)
+    job = Job.resolve(module, schema, operation, find_by, ignore_empty, layout, formats)
     read = ReadOptions(encoding, delimiter, sheet, tz)
     return _pack(source, target, job, options, read, keep, progress)
 
@@ -199,7 +208,7 @@ def _pack(
     _check_module(job.schema)
     table = open_table(source, read)
     origins = Origins(table.header, table.keys, _source_name(source, table))
-    p = plan(table.header, job, EmailJudge())  # the run closes it
+    p = detect_formats(plan(table.header, job, EmailJudge()), table)  # the run closes the judge
     sets = () if p.blocked else column_sets(p)
     if sets and not sets[0].columns:
         raise UsageError("no column of the file maps to a field: nothing to pack")
@@ -235,7 +244,7 @@ def _pack(
         batches = tuple(batcher.finish())
         rejects.close()
         index = source.index if is_dataframe(source) else None  # labels the report's rows
-        report = builder.finish(loop.rows, run_source(table, job), index)
+        report = builder.finish(loop.rows, run_source(table, job, p.notes, p), index)
         jobs = sum(len(b.files) for b in batches)
         totals = PackTotals(loop.rows, batcher.rows, rejects.rows, len(batches), jobs, jobs * CREDITS_PER_JOB)
         if totals.rows_packed + totals.rows_rejected != totals.rows_in:
@@ -250,6 +259,7 @@ def _pack(
             "encoding": read.encoding,
             "delimiter": read.delimiter,
             "sheet": read.sheet,
+            **job.formats.manifest(),
         }
         manifest = _manifest(facts, chosen, p, sets, batches, totals, report, tmp / REJECTS, origins)
         (tmp / MANIFEST).write_text(dump_json(manifest), encoding="utf-8")
@@ -309,6 +319,7 @@ def _manifest(
         "blocked": p.blocked,
         "file_issues": [i.to_dict() for i in p.file_issues],
         "columns": describe_sets(sets) if sets else None,
+        "formats": plan_formats(p),
         "batches": [
             {
                 "batch": b.number,

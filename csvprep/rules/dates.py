@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 
 import numpy as np
 import pyarrow as pa
@@ -119,16 +120,23 @@ def _datetime_hint(value: str) -> Mapping[str, object]:
     return {"hint": ""}
 
 
+# The fields of the default rules' messages (a declared pattern's rules name it: csvprep.rules.patterns).
+_DATE_SAYS = MappingProxyType({"pattern": "yyyy-MM-dd", "example": "2019-08-28", "how": ""})
+_DATETIME_SAYS = MappingProxyType(
+    {"pattern": "yyyy-MM-ddTHH:mm:ss±HH:mm", "example": "2019-08-28T15:30:00+05:30", "how": ""}
+)
+
+
 def _date(f: FieldSpec, emails: EmailJudge) -> list[Rule]:
     return [
-        Rule("invalid-date", fullmatch_or_empty(DATE), detail=_date_hint),
+        Rule("invalid-date", fullmatch_or_empty(DATE), _DATE_SAYS, detail=_date_hint),
         Rule("impossible-date", _calendar_ok),
     ]
 
 
 def _datetime(f: FieldSpec, emails: EmailJudge) -> list[Rule]:
     return [
-        Rule("invalid-datetime", fullmatch_or_empty(DATETIME), detail=_datetime_hint),
+        Rule("invalid-datetime", fullmatch_or_empty(DATETIME), _DATETIME_SAYS, detail=_datetime_hint),
         Rule("impossible-date", _calendar_ok),
     ]
 

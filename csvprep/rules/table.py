@@ -24,6 +24,7 @@ from csvprep.rules.emails import EMAIL
 from csvprep.rules.emailworker import EmailJudge
 from csvprep.rules.formula import accept_no_formula, formula_rule
 from csvprep.rules.numbers import DECIMAL, RECORD_IDS, WHOLE, accept_record_id, record_id_rules
+from csvprep.rules.patterns import Pattern
 from csvprep.rules.text import PHONE, TEXT, WEBSITE
 from csvprep.schema import FieldSpec
 
@@ -78,17 +79,24 @@ def known_type(f: FieldSpec) -> bool:
 
 
 def column_rules(
-    holds: FieldSpec | Holds | None, *, required_value: bool = False, emails: EmailJudge | None = None
+    holds: FieldSpec | Holds | None,
+    *,
+    required_value: bool = False,
+    emails: EmailJudge | None = None,
+    pattern: tuple[Pattern, str] | None = None,
 ) -> ColumnRules:
     """The rules of a column holding ``holds`` (None or a field of a type csvprep does not know: no type
     rules); ``required_value`` puts the mandatory rule first. ``emails`` judges email addresses (one that
-    judges in this process when None)."""
+    judges in this process when None). ``pattern``: a date or date-time field's declared pattern and how
+    it came (``declared``, ``detected``), in place of the type's default."""
     front = (control_rule(), required()) if required_value else (control_rule(),)
     base: Accept | None
     if holds is Holds.RECORD_ID:
         typed, base = record_id_rules(), accept_record_id()
     elif holds is Holds.ANY_TEXT:
         typed, base = [formula_rule()], accept_no_formula
+    elif isinstance(holds, FieldSpec) and pattern is not None:
+        typed, base = pattern[0].rules(f" (the {pattern[1]} format)"), pattern[0].accept()
     elif isinstance(holds, FieldSpec) and known_type(holds):
         kind = TABLE[holds.data_type]
         typed, base = kind.rules(holds, emails or EmailJudge(worker=False)), kind.accept(holds)
