@@ -12,6 +12,7 @@ from dataclasses import replace
 import pyarrow as pa
 
 from csvprep.engine.planning import Column, Plan, with_format
+from csvprep.engine.typed import column_kinds
 from csvprep.reader import Batch, Table
 from csvprep.rules import EmailJudge, byte_lengths
 from csvprep.rules.patterns import DEFAULTS, Kind, fits, pattern
@@ -52,6 +53,8 @@ def detect_formats(plan: Plan, table: Table) -> Plan:
     todo = [c for c in plan.columns if c.kind is not None and c.format_how is None]
     if not todo:
         return plan
+    if table.typing is not None:  # a typed input's values become text by the field each column goes to
+        table.typing.kinds.update(column_kinds(plan))
     first = next(table.batches, None)
     if first is None:
         return plan
