@@ -107,3 +107,36 @@ def test_the_old_output_flag_still_writes_the_report(
     both = ["--out", str(new), "--output", str(old)]
     assert main(["check", str(EXAMPLE), "-m", "Contacts", *both, "-q"]) == 2
     assert "give the report's path once, with --out" in capsys.readouterr().err
+
+
+MANIFEST_SCHEMA = json.loads(
+    (REPO / "csvprep" / "packer" / "manifest.schema.json").read_text(encoding="utf-8")
+)
+
+
+def test_pack_manifests_validate(tmp_path: Path) -> None:
+    """A plain run, a re-pack of its rejects (origin), a blocked file and an update split by columns."""
+    validator = jsonschema.Draft202012Validator(MANIFEST_SCHEMA)
+    validator.check_schema(MANIFEST_SCHEMA)
+    assert (resources.files("csvprep.packer") / "manifest.schema.json").is_file()
+    fixed = tmp_path / "rejects.csv"  # a fixed rejects.csv: its rows keep their first file and row
+    fixed.write_text(_lines("_csvprep_row,_csvprep_errors,_csvprep_source,Last_Name", "5,x,contacts.csv,Ng"))
+    blocked = tmp_path / "blocked.csv"
+    blocked.write_text(_lines("Emial", "a@b.co"), encoding="utf-8")
+    wide = tmp_path / "wide.csv"
+    fields = tmp_path / "fields.json"
+    names = [f"F{n}" for n in range(205)]
+    fields.write_text(json.dumps({"fields": [{"api_name": n, "data_type": "text"} for n in ["id", *names]]}))
+    wide.write_text(_lines(",".join(["id", *names]), ",".join(["1", *names])), encoding="utf-8")
+    runs = [
+        (["pack", str(EXAMPLE), "-m", "Contacts"], "first", 1),
+        (["pack", str(fixed), "-m", "Contacts"], "again", 0),
+        (["pack", str(blocked), "-m", "Contacts"], "blocked", 1),
+        (["pack", str(wide), "-s", str(fields), "-m", "Tests", "-o", "update"], "wide", 0),
+    ]
+    for args, out, code in runs:
+        assert main([*args, "--out", str(tmp_path / out), "-q"]) == code
+        manifest = json.loads((tmp_path / out / "manifest.json").read_text(encoding="utf-8"))
+        validator.validate(manifest)
+    assert "origin" in json.loads((tmp_path / "again" / "manifest.json").read_text())["batches"][0]
+    assert len(json.loads((tmp_path / "wide" / "manifest.json").read_text())["columns"]["sets"]) == 2

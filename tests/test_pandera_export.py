@@ -11,6 +11,8 @@ import pandas as pd
 import pandera.errors
 import pytest
 from conftest import REPO, field, schema_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import csvprep
 from csvprep.errors import UsageError
@@ -226,3 +228,21 @@ def test_load_schema_takes_a_path_a_dict_or_a_shipped_module(tmp_path: Path) -> 
         csvprep.load_schema(str(tmp_path / "missing.json"))
     with pytest.raises(csvprep.CsvprepError, match='"fields" list'):
         csvprep.load_schema({"data": []})
+
+
+# Each case's column, for a frame mixing them: cells drawn from every case's values of that column.
+_MIXED = [(f, column or f["api_name"], values) for _, f, column, values, job in CASES if not job]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_any_mix_of_cells_gets_the_same_verdicts(data: st.DataObject) -> None:
+    """Invariant: whatever the cells (drawn from the cases' tricky values), pandera and check agree."""
+    rows = data.draw(st.integers(1, 8))
+    frame = {
+        name: data.draw(st.lists(st.sampled_from(values), min_size=rows, max_size=rows))
+        for _, name, values in _MIXED
+    }
+    df = pd.DataFrame(frame, dtype="str")
+    schema = schema_of(*(f for f, _, _ in _MIXED))
+    assert _verdicts(schema, df) == _checked(csvprep.check(df, schema=schema))

@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import click
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -104,10 +105,43 @@ def test_schema_commands_fail_in_one_line(
     assert needle in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.parametrize(
-    "command", [["check"], ["pack"], ["results"], ["schema", "show"], ["schema", "template"]]
-)
-def test_every_help_shows_an_example_and_the_exit_codes(command: list[str]) -> None:
-    code, out = _run(*command, "--help")
+def _leaf_commands() -> list[tuple[list[str], click.Command]]:
+    """Every command a user can run, as its words after ``csvprep`` (groups' subcommands included)."""
+    out: list[tuple[list[str], click.Command]] = []
+    ctx = click.Context(cli)
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        assert command is not None
+        if isinstance(command, click.Group):
+            sub_ctx = click.Context(command)
+            for sub in command.list_commands(sub_ctx):
+                leaf = command.get_command(sub_ctx, sub)
+                assert leaf is not None
+                out.append(([name, sub], leaf))
+        else:
+            out.append(([name], command))
+    return out
+
+
+LEAVES = _leaf_commands()
+
+
+@pytest.mark.parametrize(("words", "command"), LEAVES, ids=[" ".join(w) for w, _ in LEAVES])
+def test_every_command_names_its_options_alike_and_its_help_ends_with_examples(
+    words: list[str], command: click.Command
+) -> None:
+    """-o is always --operation; an output path is always --out (check's old --output is hidden); every
+    --help ends with examples of the command and its exit codes."""
+    for param in command.params:
+        if not isinstance(param, click.Option):
+            continue
+        names = set(param.opts) | set(param.secondary_opts)
+        if "-o" in names:
+            assert "--operation" in names
+        if "--output" in names:
+            assert param.hidden and words == ["check"]
+        elif not param.hidden and {"out", "output"} & set((param.name or "").split("_")):
+            assert "--out" in names, names
+    code, out = _run(*words, "--help")
     assert code == 0 and "Examples:" in out and "Exit codes:" in out
-    assert f"csvprep {' '.join(command)} " in out and "  2 " in out
+    assert f"csvprep {' '.join(words)}" in out.split("Examples:", 1)[1] and "  0 " in out

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-_CANNOT_RUN = "  2      could not run: bad usage, unreadable input or schema, an output not writable"
-_STOPPED = "  128+N  stopped by signal N (SIGTERM 143, SIGHUP 129); what it had begun writing is removed"
+CANNOT_RUN = "  2      could not run: bad usage, unreadable input or schema, an output not writable"
+STOPPED = "  128+N  stopped by signal N (SIGTERM 143, SIGHUP 129); what it had begun writing is removed"
 
 
-def _epilog(examples: list[str], codes: list[str]) -> str:
+def ending(examples: list[str], codes: list[str]) -> str:
+    """A command's epilog: its examples, then its exit codes (tests/test_schema_cli.py holds every command
+    to it)."""
     return "\n\n".join(
         [
             "\b\nExamples:\n" + "\n".join(f"  {e}" for e in examples),
@@ -15,7 +17,7 @@ def _epilog(examples: list[str], codes: list[str]) -> str:
     )
 
 
-CHECK = _epilog(
+CHECK = ending(
     [
         "csvprep check contacts.csv --module Contacts",
         "csvprep check contacts.csv --module Contacts --format json --out report.json",
@@ -24,11 +26,11 @@ CHECK = _epilog(
     [
         "  0      no errors (warnings allowed)",
         "  1      errors found: Zoho would refuse rows or the whole job",
-        _CANNOT_RUN,
-        _STOPPED,
+        CANNOT_RUN,
+        STOPPED,
     ],
 )
-PACK = _epilog(
+PACK = ending(
     [
         "csvprep pack contacts.csv --module Contacts --out batches",
         "csvprep pack batches/rejects.csv --module Contacts --out batches-fixed",
@@ -36,29 +38,29 @@ PACK = _epilog(
     [
         "  0      every row packed",
         "  1      some rows rejected (see rejects.csv), or a file-level error: no batch written",
-        _CANNOT_RUN,
-        _STOPPED,
+        CANNOT_RUN,
+        STOPPED,
     ],
 )
-RESULTS = _epilog(
+RESULTS = ending(
     ["csvprep results batches downloads/ --out batches-results"],
     [
         "  0      every row in was added or updated",
         "  1      some were not: rejected, failed, no result or not matched",
-        _CANNOT_RUN,
+        CANNOT_RUN,
     ],
 )
-CODES = _epilog(["csvprep codes"], ["  0      always"])
-SCHEMA_LIST = _epilog(["csvprep schema list"], ["  0      always"])
-SCHEMA_SHOW = _epilog(
+CODES = ending(["csvprep codes"], ["  0      always"])
+SCHEMA_LIST = ending(["csvprep schema list"], ["  0      always"])
+SCHEMA_SHOW = ending(
     ["csvprep schema show Contacts", "csvprep schema show org_fields.json --format json"],
-    ["  0      the fields were listed", _CANNOT_RUN],
+    ["  0      the fields were listed", CANNOT_RUN],
 )
-SCHEMA_TEMPLATE = _epilog(
+SCHEMA_TEMPLATE = ending(
     [
         "csvprep schema template Leads --out leads.csv",
         "csvprep schema template Contacts -o update",
         "csvprep schema template org_fields.json -o upsert --find-by Email --out upsert.csv",
     ],
-    ["  0      the template was written", _CANNOT_RUN],
+    ["  0      the template was written", CANNOT_RUN],
 )
