@@ -8,6 +8,7 @@ Limits: https://www.zoho.com/crm/developer/docs/api/bulk-write/limitations.html
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import IO, TYPE_CHECKING, Any, Literal, Protocol, Union
@@ -34,6 +35,8 @@ Progress = Callable[[int, int], None]
 """Called after each batch with (rows done, bytes done)."""
 
 Operation = Literal["insert", "update", "upsert"]
+DateOrder = Literal["DMY", "MDY", "YMD"]
+DATE_ORDERS: tuple[DateOrder, ...] = ("DMY", "MDY", "YMD")
 OPERATIONS: tuple[Operation, ...] = ("insert", "update", "upsert")
 
 MAX_ROWS = 25_000
@@ -191,3 +194,26 @@ class PackOptions:
             "max_csv_bytes": self.max_csv_bytes,
             "compression": self.compression,
         }
+
+
+_TZ = re.compile(r"[+-](?:0\d|1[0-4]):[0-5]\d")
+"""A UTC offset as Zoho writes it (Kaizen #13's ``±HH:mm``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FixOptions:
+    """How ``fix`` repairs cells: the day/month order of ambiguous dates, the offset of datetimes written
+    without one, the rules to run (None: all) and whether ``1.234,50`` is a decimal comma."""
+
+    date_order: DateOrder | None = None
+    tz: str | None = None
+    only: tuple[str, ...] | None = None
+    decimal_comma: bool = False
+
+    def __post_init__(self) -> None:
+        if self.date_order is not None and self.date_order not in DATE_ORDERS:
+            raise UsageError(f"date_order='{self.date_order}' is not one of {', '.join(DATE_ORDERS)}")
+        if self.tz is not None and not _TZ.fullmatch(self.tz):
+            raise UsageError(f"tz='{self.tz}' is not a UTC offset: write +HH:MM or -HH:MM (e.g. +05:30)")
+        if self.only is not None and not self.only:
+            raise UsageError("only= names no rule: name at least one")

@@ -19,13 +19,16 @@ from csvprep.cli.failures import EXIT_FAILED, fail, one_line, os_error_line
 from csvprep.cli.process import Stopped
 from csvprep.cli.schemas import schema_group
 from csvprep.errors import OutputError, UsageError
+from csvprep.fixer import fix_job
 from csvprep.options import (
+    DATE_ORDERS,
     DEFAULT_COMPRESSION,
     MAX_COMPRESSION,
     MAX_CSV_BYTES,
     MAX_ROWS,
     MAX_ZIP_BYTES,
     OPERATIONS,
+    FixOptions,
     Formats,
     Job,
     PackOptions,
@@ -243,6 +246,45 @@ def pack(file: Path, out_dir: Path, quiet: bool, **given: Any) -> int:
         source = _source(file)
         result = pack_job(source, out_dir, _job(given), options, _read(given), keep=PACK_KEEPS, progress=bar)
     render.pack_summary(file, result)
+    return result.exit_code
+
+
+@cli.command(epilog=epilog.FIX)
+@job_options
+@click.option(
+    "--out",
+    "out_file",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The fixed CSV; every change goes to OUT's .changes.csv beside it.",
+)
+@click.option(
+    "--date-order", type=click.Choice(DATE_ORDERS), help="Day/month order of dates both orders fit."
+)
+@click.option("--tz", help="UTC offset (±HH:MM) of date-times written without one.")
+@click.option("--only", help="Run only these rules (comma-separated; see the README's table).")
+@click.option("--decimal-comma", is_flag=True, help="Numbers are written 1.234,50.")
+@click.option("--dry-run", is_flag=True, help="Write only the changes log, not the fixed file.")
+@one_line
+def fix(file: Path, out_file: Path, quiet: bool, **given: Any) -> int:
+    """Repair the cells rejected for their form only (dates, Yes/No, phones, 1,234.50, spaces, picklist
+    case); write the fixed CSV and a log of every change."""
+    only = tuple(n.strip() for n in given["only"].split(",")) if given["only"] is not None else None
+    options = FixOptions(given["date_order"], given["tz"], only, given["decimal_comma"])
+    job_files = [given["schema_path"], given["layout_path"]]
+    with render.progress(quiet, file, "fixing") as bar:
+        result = fix_job(
+            _source(file),
+            out_file,
+            _job(given),
+            _read(given),
+            options,
+            dry_run=given["dry_run"],
+            keep=PACK_KEEPS,
+            progress=bar,
+            job_files=job_files,
+        )
+    render.fix_summary(file, result)
     return result.exit_code
 
 

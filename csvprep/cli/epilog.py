@@ -30,6 +30,19 @@ CHECK = ending(
         STOPPED,
     ],
 )
+FIX = ending(
+    [
+        "csvprep fix contacts.csv --module Contacts --out fixed.csv --date-order DMY",
+        "csvprep fix leads.xlsx --module Leads --out fixed.csv --tz +01:00 --dry-run",
+        "csvprep fix export.csv --module Deals --out fixed.csv --only numbers,currency --decimal-comma",
+    ],
+    [
+        "  0      no error remains in the fixed data (warnings allowed)",
+        "  1      errors remain: the summary counts them; check the fixed file for each",
+        CANNOT_RUN,
+        STOPPED,
+    ],
+)
 PACK = ending(
     [
         "csvprep pack contacts.csv --module Contacts --out batches",

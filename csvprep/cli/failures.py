@@ -36,6 +36,12 @@ FLAGS = {
     "date_format": "--date-format",
     "datetime_format": "--datetime-format",
     "detect_formats": "--detect-formats",
+    "out": "--out",
+    "date_order": "--date-order",
+    "tz": "--tz",
+    "only": "--only",
+    "decimal_comma": "--decimal-comma",
+    "dry_run": "--dry-run",
 }
 _PARAM = re.compile(r"\b(" + "|".join(FLAGS) + r")=(True\b)?(?=(\S?))")
 # Notes and the date-pattern errors name these options as words ("declare it with date_format").

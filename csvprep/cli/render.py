@@ -11,6 +11,7 @@ from typing import IO, Any, cast
 import click
 
 from csvprep.cli.failures import with_flags
+from csvprep.fixer import FixResult
 from csvprep.options import Progress
 from csvprep.packer.pack import PackResult
 from csvprep.printable import printable
@@ -85,3 +86,36 @@ def fields_table(fields: list[dict[str, Any]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(FIELD_COLUMNS))]
     lines = ("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in rows)
     return "".join(f"{line}\n" for line in lines)
+
+
+LEFT_FLAGS = {"ambiguous-date": "give --date-order DMY or MDY", "no-offset": "give --tz ±HH:MM"}
+"""What to tell a person about a reason of csvprep.fixer.LEFT, in the command's words."""
+LEFT_SHOWN = {
+    "ambiguous-date": "dates both day/month orders fit",
+    "short-year": "dates with a two-digit year (the century would be a guess)",
+    "no-offset": "date-times without a UTC offset",
+    "excel-id": "numbers Excel cut to 15 digits (4.15087E+18): unfixable, export them as text again",
+}
+
+
+def fix_summary(file: Path, result: FixResult) -> None:
+    """What fix did: changes per rule, cells left and why, the errors that remain, where it all went."""
+    src = result.report.summary.source
+    what = f"{file} → {src.get('module', '')} ({src.get('operation', '')})"
+    click.echo(f"csvprep fix {printable(what)}")
+    for issue in result.report.issues:
+        if issue.row is None:
+            click.echo(f"  {issue.severity}: {issue.code}: {printable(issue.message)}")
+    click.echo(f"  rows {result.report.summary.rows_read:,}; cells changed {result.changed:,}")
+    for rule, n in sorted(result.changes.items()):
+        click.echo(f"    {rule}: {n:,}")
+    for reason, n in sorted(result.left.items()):
+        how = LEFT_FLAGS.get(reason)
+        click.echo(f"  left {n:,} {LEFT_SHOWN.get(reason, reason)}" + (f": {how}" if how else ""))
+    s = result.report.summary
+    codes = ", ".join(f"{c} {n:,}" for c, n in sorted(s.by_code.items()))
+    click.echo(f"  remain: {s.errors:,} errors, {s.warnings:,} warnings" + (f" ({codes})" if codes else ""))
+    if result.output is None:
+        click.echo(f"  → {printable(str(result.log))} (dry run: the log only)")
+    else:
+        click.echo(f"  → {printable(str(result.output))}, {printable(str(result.log))}")

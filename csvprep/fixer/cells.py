@@ -1,0 +1,166 @@
+"""Fix one batch: find its failing cells with the engine's own verdicts, repair them, keep a repair only
+if it passes every rule of its column, and hand on the batch with the kept repairs in place.
+
+Valid cells are never looked at twice: the engine's accept pass clears them, as in ``check``; only the
+cells it reports go through the Python repairs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from csvprep.engine import Column, Plan, Validator
+from csvprep.engine.crossrow import single
+from csvprep.engine.found import column_ranks
+from csvprep.fixer.registry import RECORD_ID, FixRule, rules_for
+from csvprep.fixer.repairs import Left, picklist_lookup
+from csvprep.options import FixOptions
+from csvprep.reader import Batch
+from csvprep.rules import Rule
+
+REPAIR_MEMO = 8192
+"""Repairs memoised per column (bad values repeat: Yes, N/A, one date format); bounded, as the file is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One repaired cell: its spreadsheet row, column (header and position), texts and rule."""
+
+    row: int
+    position: int
+    column: str
+    before: str
+    after: str
+    rule: str
+
+
+@dataclass
+class Tally:
+    """What the fixing has done so far: changes per rule, cells left per reason."""
+
+    changes: dict[str, int] = field(default_factory=dict)
+    left: dict[str, int] = field(default_factory=dict)
+
+
+def column_kind(c: Column) -> str | None:
+    """What a column holds, as the registry's kinds name it (None: nothing a rule knows)."""
+    if c.role == "lookup-id" or (c.role == "key" and c.api_name == "id"):
+        return RECORD_ID
+    f = c.target if c.role == "lookup-field" else c.field
+    return f.data_type if f is not None else None
+
+
+@dataclass
+class _Fixable:
+    column: Column
+    rules: tuple[FixRule, ...]
+    lookup: Mapping[str, str]
+    memo: dict[str, tuple[str, str] | Left | None] = field(default_factory=dict)
+
+
+def passes(rules: Sequence[Rule], values: pa.Array) -> np.ndarray:
+    """Where each value passes every rule of its column (warnings included), as ``check`` would judge it."""
+    ok = np.ones(len(values), dtype=bool)
+    for r in rules:
+        ok &= r.ok(values)
+    return ok
+
+
+class BatchFixer:
+    """Repairs the failing cells of each batch of a plan's table; counts into :attr:`tally`."""
+
+    def __init__(self, plan: Plan, options: FixOptions) -> None:
+        self.plan = plan
+        self.options = options
+        self.tally = Tally()
+        self._validator = Validator(plan)
+        self._by_rank = sorted(column_ranks(plan), key=column_ranks(plan).__getitem__)
+        self._columns: dict[str, _Fixable] = {}
+        for c in plan.columns:
+            kind = column_kind(c) if c.rules else None
+            rules = rules_for(kind or "", options.only) if c.rules else ()
+            if rules:
+                f = c.target if c.role == "lookup-field" else c.field
+                lookup = picklist_lookup(f.picklist) if f is not None and f.picklist else {}
+                self._columns[c.key] = _Fixable(c, rules, lookup)
+
+    def close(self) -> None:
+        self._validator.close()
+
+    def fix(self, batch: Batch) -> tuple[Batch, list[Change]]:
+        """The batch with its repairs in place, and the changes (by row, then column position)."""
+        if not self._columns or not batch.table.num_rows:
+            return batch, []
+        prepared = self._validator.prepare(batch)
+        table = batch.table
+        changes: list[Change] = []
+        for found in prepared.parts:
+            key = self._by_rank[int(found.columns[0])]
+            target = self._columns.get(key)
+            if target is None:
+                continue
+            at = np.searchsorted(batch.rows, found.rows)
+            kept = self._repair(target, at, found.values.to_pylist(), batch.rows)
+            if not kept:
+                continue
+            changes.extend(kept)
+            i = table.column_names.index(key)
+            mask = np.zeros(table.num_rows, dtype=bool)
+            positions = np.searchsorted(batch.rows, [c.row for c in kept])
+            mask[positions] = True
+            order = np.argsort(positions, kind="stable")
+            after = pa.array([kept[j].after for j in order], pa.string())
+            column = pc.replace_with_mask(single(table.column(i)), pa.array(mask), after)
+            table = table.set_column(i, key, column)
+        changes.sort(key=lambda c: (c.row, c.position))
+        return (replace(batch, table=table) if changes else batch), changes
+
+    def _repair(self, target: _Fixable, at: np.ndarray, values: list[str], rows: np.ndarray) -> list[Change]:
+        """The kept repairs of one column's failing cells (``at``: their positions in the batch)."""
+        memo = target.memo
+        distinct = list(dict.fromkeys(values))
+        if len(memo) + len(distinct) > REPAIR_MEMO:
+            memo.clear()
+        todo = [v for v in distinct if v not in memo]
+        if todo:
+            memo.update(zip(todo, self._attempt(target, todo), strict=True))
+        c = target.column
+        out = []
+        for pos, v in zip(at.tolist(), values, strict=True):
+            got = memo[v]
+            if isinstance(got, Left):
+                self.tally.left[got.reason] = self.tally.left.get(got.reason, 0) + 1
+            elif got is not None:
+                after, rule = got
+                out.append(Change(int(rows[pos]), c.position, c.header, v, after, rule))
+                self.tally.changes[rule] = self.tally.changes.get(rule, 0) + 1
+        return out
+
+    def _attempt(self, target: _Fixable, values: list[str]) -> Iterator[tuple[str, str] | Left | None]:
+        """Per value: (repair, rule) of the first rule whose repair passes the column's rules, else the
+        first reason to leave it, else None."""
+        results: list[tuple[str, str] | Left | None] = [None] * len(values)
+        open_ = list(range(len(values)))
+        for rule in target.rules:
+            tried: list[tuple[int, str]] = []
+            for i in open_:
+                got = rule.repair(values[i], self.options, target.lookup)
+                if isinstance(got, Left):
+                    if results[i] is None:
+                        results[i] = got
+                elif got is not None and got != values[i]:
+                    tried.append((i, got))
+            if tried:
+                ok = passes(target.column.rules, pa.array([t for _, t in tried], pa.string()))
+                for (i, repaired), good in zip(tried, ok.tolist(), strict=True):
+                    if good:
+                        results[i] = (repaired, rule.name)
+            open_ = [i for i in open_ if not isinstance(results[i], tuple)]
+            if not open_:
+                break
+        return iter(results)
