@@ -1,6 +1,6 @@
 """The fix rules, one registry: each rule's stable name, the columns it applies to, what it does and an
 example; and the reasons a bad cell is left as it is. The README's table of fix rules is generated from
-here (``python -m csvprep.fixer.registry``) and a test keeps the two equal.
+here (:func:`markdown_table`) and a test keeps the two equal.
 
 A bad cell tries ``whitespace`` first, then the rules of its column's type in this order; the first
 repair that passes every rule of the column is kept.
@@ -169,7 +169,3 @@ def markdown_table() -> str:
         kinds = ", ".join(sorted(r.kinds))
         lines.append(f"| `{r.name}` | {kinds} | {r.what} | `{r.before}` | `{r.after}` |")
     return "\n".join(lines)
-
-
-if __name__ == "__main__":
-    print(markdown_table())
