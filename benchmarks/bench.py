@@ -44,6 +44,8 @@ from benchmarks import datagen
 TARGET_CHECK = 2.5
 TARGET_PACK = 6.0
 TARGET_RSS_MB = 500.0
+TARGET_FIX = 2.0
+"""fix's time over check's (issue #14: within 2× of check on the bench file)."""
 
 # --- child programs (kept free of csvprep imports, so that each pays only for what it uses) ---------
 
@@ -340,6 +342,18 @@ def _pack_found(out_dir: Path, truth: datagen.Truth) -> Callable[[Run], str]:
     return found
 
 
+def _fix_found(fixed: Path) -> Callable[[Run], str]:
+    def found(run: Run) -> str:
+        log = fixed.with_name(fixed.name.removesuffix(".csv") + ".changes.csv")
+        if not log.exists():
+            return "no log"
+        with open(log, "rb") as f:
+            changed = sum(1 for _ in f) - 1
+        return f"{changed:,} cells changed"
+
+    return found
+
+
 def _peer_found(truth: datagen.Truth) -> Callable[[Run], str]:
     def found(run: Run) -> str:
         cells = json.loads(run.stdout.strip().splitlines()[-1])["cells"]
@@ -404,6 +418,11 @@ def contenders(path: Path, truth: datagen.Truth, work: Path, tools: Sequence[str
         out.append(
             Contender("csvprep check --format json", rows, lambda: check_argv, _check_found(report, truth))
         )
+    if "fix" in tools:
+        fixed = work / f"fixed-{rows}.csv"
+        fix_argv = [*csvprep_argv(), "fix", str(path), "--module", "Contacts", "--schema", fields,
+                    "--out", str(fixed), "--quiet"]  # fmt: skip
+        out.append(Contender("csvprep fix", rows, lambda: fix_argv, _fix_found(fixed)))
     for tool, level in (("pack", None), ("pack1", 1)):
         if tool not in tools:
             continue
@@ -506,6 +525,13 @@ def verdicts(items: Sequence[Contender]) -> list[str]:
         )
     if floor and pack:
         out.append(f"{ratio(pack, TARGET_PACK, 'pack')}; peak RSS {pack.peak_mb:,.0f} MB")
+    fix = find("csvprep fix")
+    if fix and check:
+        paired = statistics.median(f.wall / c.wall for f, c in zip(fix.runs, check.runs, strict=True))
+        out.append(
+            f"fix {paired:.2f}× check, paired median (target ≤ {TARGET_FIX}×): "
+            f"{'met' if paired <= TARGET_FIX else 'NOT met'}; peak RSS {fix.peak_mb:,.0f} MB"
+        )
     if floor and pack1:
         best, paired = pack1.ratios(floor)
         out.append(
@@ -525,8 +551,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peer-rows", type=int, default=100_000, help="rows for frictionless (default 100,000)")
     ap.add_argument(
         "--tools",
-        default="floor,imports,check,pack,pack1",
-        help="comma-separated: floor, imports, check, pack, pack1 (pack --compression 1); default: all",
+        default="floor,imports,check,fix,pack,pack1",
+        help="comma-separated: floor, imports, check, fix, pack, pack1 (pack --compression 1); default: all",
     )
     ap.add_argument("--data-dir", type=Path, default=Path("bench-data"), help="cache of generated files")
     ap.add_argument("--json", type=Path, help="also write the measurements here")

@@ -22,10 +22,10 @@ HEADER = (
     "Last_Visited_Time",
 )
 ROWS = (
-    ("Schmidt", "Acme GmbH", "anna@acme.example", "+49 89 1234 5678", "web download", "1,250,000.00", "1,200", "No",
-     datetime(2024, 1, 31, 9, 0)),
-    ("Rossi", "Rossi Srl", " marco@rossi.example ", "+39 (06) 123-4567", "Cold Call", "$98,500", "45", "Yes",
-     datetime(2024, 2, 1, 17, 30, 15)),
+    ("Schmidt", "Acme GmbH", "anna@acme.example", "+49 89 1234 5678", "web download", "1,250,000.00", "1,200",
+     "No", datetime(2024, 1, 31, 9, 0)),
+    ("Rossi", "Rossi Srl", " marco@rossi.example ", "+39 (06) 123-4567", "Cold Call", "$98,500", "45",
+     "Yes", datetime(2024, 2, 1, 17, 30, 15)),
     ("Nguyen", "Pho Ltd", "lan@pho.example", "028.3823.4567", "PARTNER", "12,000.5", "7", "y",
      datetime(2024, 3, 15, 8, 5)),
     ("Brown", "Brown & Co", "tom@brown.example", "555 0100", "Trade show", "750000", "1,5", "no", None),
