@@ -366,3 +366,26 @@ def test_the_readme_example_shows_what_fix_prints(
     assert command.startswith("csvprep fix ")
     assert main(shlex.split(command)[1:]) == 1
     assert capsys.readouterr().out == shown
+
+
+def test_rows_the_exact_parser_reads_are_rewritten_alike(tmp_path: Path) -> None:
+    # A quote inside an unquoted cell: the vectorised scan cannot cut this file, the exact parser does.
+    src = tmp_path / "in.csv"
+    text = 'Last_Name,Email,Date_of_Birth\r\nO"Brien,a@b.co,28/08/2019\r\nx,y\r\nHo,c@d.co,28/08/2019'
+    src.write_bytes(text.encode("utf-8"))
+    result = csvprep.fix(src, tmp_path / "out.csv", module="Contacts")
+    assert result.changed == 2
+    got = (tmp_path / "out.csv").read_bytes().decode("utf-8")
+    assert got == (
+        'Last_Name,Email,Date_of_Birth\r\n"O""Brien",a@b.co,2019-08-28\r\nx,y\r\nHo,c@d.co,2019-08-28'
+    )
+
+
+def test_a_file_of_many_scan_chunks_keeps_its_rows_in_place(tmp_path: Path) -> None:
+    lines = [f"Ng{i},a{i}@b.co,{'28/08/2019' if i % 997 == 0 else '1990-01-02'}" for i in range(40_000)]
+    src = tmp_path / "in.csv"
+    src.write_text("Last_Name,Email,Date_of_Birth\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    result = csvprep.fix(src, tmp_path / "out.csv", module="Contacts")
+    assert result.changed == len(range(0, 40_000, 997))
+    expected = src.read_text(encoding="utf-8").replace("28/08/2019", "2019-08-28")
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8") == expected

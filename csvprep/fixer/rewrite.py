@@ -13,14 +13,20 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, BinaryIO
 
+import numpy as np
+
 from csvprep.errors import InputError
 from csvprep.reader import Batch, exactcsv
+from csvprep.reader.fastcsv import fast_delimiter
+from csvprep.reader.scan import SCAN_CHUNK, quote_fits, quotes_well_placed, record_ends
 from csvprep.reader.sniff import SEP_LINE, trimmed_end
+from csvprep.reader.source import read_at
 
 COPY_CHUNK = 1 << 20
 CRLF = "\r\n"
@@ -79,6 +85,101 @@ def _rewritten(
     return text.encode("utf-8") + ending
 
 
+def _well_placed(f: BinaryIO, start: int, end: int, delimiter: str, name: str) -> bool:
+    """Whether every quote of ``f[start:end]`` sits where RFC 4180 puts it, so that record ends can be
+    found by a vectorised scan (:mod:`csvprep.reader.scan`) instead of the exact parser."""
+    if not fast_delimiter(delimiter):
+        return False
+    fits, odd = quote_fits(delimiter), 0
+    for s in range(start, end, SCAN_CHUNK):
+        data = read_at(f, s, min(s + SCAN_CHUNK + 1, end) - s, name)
+        got = quotes_well_placed(data, fits, 0, min(SCAN_CHUNK, end - s), odd)
+        if got is None:
+            return False
+        odd = got
+    return odd == 0
+
+
+def _record_ends(f: BinaryIO, start: int, end: int, name: str) -> Iterator[tuple[int, np.ndarray]]:
+    """(row of the first record ending there, the offsets just after each record) per chunk of
+    ``f[start:end]``, whose quotes are well placed; the last record may end without a line break."""
+    odd, row, last = 0, 2, start
+    for s in range(start, end, SCAN_CHUNK):
+        hi = min(s + SCAN_CHUNK, end)
+        data = read_at(f, s, min(hi + 1, end) - s, name)
+        ends, odd = record_ends(data, 0, hi - s, odd)
+        if len(ends):
+            yield row, ends + s
+            row, last = row + len(ends), s + int(ends[-1])
+    if last < end:
+        yield row, np.array([end])
+
+
+def _one_record(raw: bytes, delimiter: str, width: int) -> list[str]:
+    fields = next(csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), delimiter=delimiter), [])
+    return fields or [""] * width
+
+
+def _rewrite_scanned(
+    f: BinaryIO,
+    out: BinaryIO,
+    todo: Iterator[tuple[int, dict[int, tuple[str, str]]]],
+    span: tuple[int, int],
+    delimiter: str,
+    width: int,
+    name: str,
+) -> int:
+    """Write the records of ``f[span]`` with changes anew, copying what lies between; the offset copied to."""
+    copied, prev = 0, span[0]
+    nxt = next(todo, None)
+    for first, ends in _record_ends(f, span[0], span[1], name):
+        while nxt is not None and nxt[0] < first + len(ends):
+            i = nxt[0] - first
+            start, stop = (int(ends[i - 1]) if i else prev), int(ends[i])
+            _copy(f, out, copied, start)
+            f.seek(start)
+            raw = f.read(stop - start)
+            out.write(_rewritten(_one_record(raw, delimiter, width), nxt[1], raw, delimiter, name, nxt[0]))
+            copied = stop
+            nxt = next(todo, None)
+        prev = int(ends[-1])
+        if nxt is None:
+            return copied
+    if nxt is not None:
+        raise _changed(name, nxt[0])
+    return copied
+
+
+def _rewrite_parsed(
+    f: BinaryIO,
+    out: BinaryIO,
+    todo: Iterator[tuple[int, dict[int, tuple[str, str]]]],
+    span: tuple[int, int],
+    delimiter: str,
+    width: int,
+    name: str,
+) -> int:
+    """:func:`_rewrite_scanned` for data the scan cannot cut: every record found by the exact parser."""
+    copied, start = 0, span[0]
+    nxt = next(todo, None)
+    for row, fields, _, pos, _ in exactcsv.records(
+        f, span[0], span[1], width=width, delimiter=delimiter, first_row=2, name=name
+    ):
+        if nxt is None:
+            return copied
+        if row == nxt[0]:
+            _copy(f, out, copied, start)
+            f.seek(start)
+            raw = f.read(pos - start)
+            out.write(_rewritten(fields, nxt[1], raw, delimiter, name, row))
+            copied = pos
+            nxt = next(todo, None)
+        start = pos
+    if nxt is not None:
+        raise _changed(name, nxt[0])
+    return copied
+
+
 def rewrite_csv(
     path: Path, out: BinaryIO, changes: Iterator[tuple[int, int, str, str]], delimiter: str, width: int
 ) -> None:
@@ -86,28 +187,15 @@ def rewrite_csv(
     name = str(path)
     with open(path, "rb") as f:
         size = os.fstat(f.fileno()).st_size
-        bom = len(codecs.BOM_UTF8) if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
-        todo = _by_row(changes)
-        nxt = next(todo, None)
         copied = 0
-        if nxt is not None:
+        todo = _by_row(changes)
+        first = next(todo, None)
+        if first is not None:
+            bom = len(codecs.BOM_UTF8) if f.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8 else 0
             start = _body_start(f, bom, size, delimiter, name)
             end = trimmed_end(f, start, size)
-            for row, fields, _, pos, _ in exactcsv.records(
-                f, start, end, width=width, delimiter=delimiter, first_row=2, name=name
-            ):
-                if row == nxt[0]:
-                    _copy(f, out, copied, start)
-                    f.seek(start)
-                    raw = f.read(pos - start)
-                    out.write(_rewritten(fields, nxt[1], raw, delimiter, name, row))
-                    copied = pos
-                    nxt = next(todo, None)
-                    if nxt is None:
-                        break
-                start = pos
-            if nxt is not None:
-                raise _changed(name, nxt[0])
+            rewrite = _rewrite_scanned if _well_placed(f, start, end, delimiter, name) else _rewrite_parsed
+            copied = rewrite(f, out, itertools.chain([first], todo), (start, end), delimiter, width, name)
         _copy(f, out, copied, size)
 
 
