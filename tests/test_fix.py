@@ -389,3 +389,25 @@ def test_a_file_of_many_scan_chunks_keeps_its_rows_in_place(tmp_path: Path) -> N
     assert result.changed == len(range(0, 40_000, 997))
     expected = src.read_text(encoding="utf-8").replace("28/08/2019", "2019-08-28")
     assert (tmp_path / "out.csv").read_text(encoding="utf-8") == expected
+
+
+def test_cli_only_and_decimal_comma(tmp_path: Path) -> None:
+    f = field("Score", "double")
+    schema = tmp_path / "fields.json"
+    schema.write_text(json.dumps({"fields": [f, field("Opt_Out", "boolean")]}), encoding="utf-8")
+    src = _write(tmp_path / "in.csv", ["Score", "Opt_Out"], [["1.234,50", "Yes"]])
+    out = tmp_path / "out.csv"
+    base = ["fix", str(src), "--schema", str(schema), "--module", "Tests", "--out", str(out)]
+    assert main([*base, "--decimal-comma", "--only", "numbers"]) == 1  # Yes is left: an error remains
+    assert _records(out)[1] == ["1234.50", "Yes"]
+    assert main([*base, "--decimal-comma"]) == 0
+    assert _records(out)[1] == ["1234.50", "true"]
+
+
+def test_another_encoding_is_written_from_its_cells_as_utf8(tmp_path: Path) -> None:
+    src = tmp_path / "in.csv"
+    src.write_bytes("Last_Name;Email_Opt_Out\r\nMüller;Yes\r\nGarcía;false\r\n".encode("cp1252"))
+    result = csvprep.fix(src, tmp_path / "out.csv", module="Contacts", encoding="cp1252")
+    assert result.changed == 1
+    text = (tmp_path / "out.csv").read_bytes().decode("utf-8")
+    assert text == "Last_Name;Email_Opt_Out\r\nMüller;true\r\nGarcía;false\r\n"
