@@ -8,6 +8,7 @@ cells it reports go through the Python repairs.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -23,6 +24,8 @@ from csvprep.options import FixOptions
 from csvprep.reader import Batch
 from csvprep.rules import Rule
 
+FIX_THREADS = 2
+"""Threads that find a batch's failing cells: as many as the run's check pool."""
 REPAIR_MEMO = 8192
 """Repairs memoised per column (bad values repeat: Yes, N/A, one date format); bounded, as the file is."""
 
@@ -78,7 +81,7 @@ class BatchFixer:
         self.plan = plan
         self.options = options
         self.tally = Tally()
-        self._validator = Validator(plan)
+        # The columns' passes on threads of its own, as the run's validator has (pyarrow frees the GIL).
         self._by_rank = sorted(column_ranks(plan), key=column_ranks(plan).__getitem__)
         self._columns: dict[str, _Fixable] = {}
         for c in plan.columns:
@@ -88,9 +91,17 @@ class BatchFixer:
                 f = c.target if c.role == "lookup-field" else c.field
                 lookup = picklist_lookup(f.picklist) if f is not None and f.picklist else {}
                 self._columns[c.key] = _Fixable(c, rules, lookup)
+        # Only the columns a rule can repair are judged here; the run judges every column again anyway.
+        fixable = tuple(
+            c if c.key in self._columns else replace(c, rules=(), accept=None) for c in plan.columns
+        )
+        self._pool = ThreadPoolExecutor(FIX_THREADS, thread_name_prefix="csvprep-fix")
+        self._validator = Validator(replace(plan, columns=fixable), self._pool)
 
     def close(self) -> None:
+        """Stop the fixer's threads."""
         self._validator.close()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
     def fix(self, batch: Batch) -> tuple[Batch, list[Change]]:
         """The batch with its repairs in place, and the changes (by row, then column position)."""

@@ -16,11 +16,13 @@ from csvprep.errors import UsageError
 from csvprep.fixer import repairs
 from csvprep.fixer.repairs import Repaired
 from csvprep.options import FixOptions
+from csvprep.rules import TABLE
 
 RECORD_ID = "record-id"
 """The kind of a column holding record IDs (``Account_Name.id``, the ``id`` key): not a data type."""
-ANY = "any"
-"""Every kind of column."""
+TEXT_KINDS = frozenset({"text", "textarea", "autonumber"})
+"""Kinds whose cells surrounding spaces never make invalid (so ``whitespace`` leaves them, and their
+columns are not judged twice)."""
 
 Repair = Callable[[str, FixOptions, Mapping[str, str]], Repaired]
 """A bad cell's text, the options and the column's picklist (by folded value) → its repair."""
@@ -36,6 +38,8 @@ class FixRule:
     before: str
     after: str
     repair: Repair
+    shown: str = ""
+    """The kinds as the README's table says them (when listing them would not read well)."""
 
 
 def _plain(fn: Callable[[str, FixOptions], Repaired]) -> Repair:
@@ -47,11 +51,12 @@ _NUMBERS = frozenset({"integer", "bigint", "double"})
 RULES: tuple[FixRule, ...] = (
     FixRule(
         "whitespace",
-        frozenset({ANY}),
-        "spaces, tabs, NBSP and line breaks around a value",
+        (frozenset(TABLE) - TEXT_KINDS) | {RECORD_ID},
+        "spaces, tabs, NBSP and line breaks around a value (text fields keep theirs: they are valid)",
         " jane@example.com ",
         "jane@example.com",
         _plain(repairs.strip_whitespace),
+        "all but text, textarea, autonumber",
     ),
     FixRule(
         "dates",
@@ -150,7 +155,7 @@ LEFT: Mapping[str, str] = MappingProxyType(
 
 def rules_for(kind: str, only: tuple[str, ...] | None = None) -> tuple[FixRule, ...]:
     """The rules a bad cell of a column of ``kind`` tries, in order (``only``: just these names)."""
-    return tuple(r for r in RULES if (ANY in r.kinds or kind in r.kinds) and (only is None or r.name in only))
+    return tuple(r for r in RULES if kind in r.kinds and (only is None or r.name in only))
 
 
 def check_names(only: tuple[str, ...] | None) -> None:
@@ -166,6 +171,6 @@ def markdown_table() -> str:
     """The README's table of fix rules, generated from the registry."""
     lines = ["| rule | columns | what it repairs | before | after |", "|---|---|---|---|---|"]
     for r in RULES:
-        kinds = ", ".join(sorted(r.kinds))
+        kinds = r.shown or ", ".join(sorted(r.kinds))
         lines.append(f"| `{r.name}` | {kinds} | {r.what} | `{r.before}` | `{r.after}` |")
     return "\n".join(lines)
