@@ -411,3 +411,20 @@ def test_another_encoding_is_written_from_its_cells_as_utf8(tmp_path: Path) -> N
     assert result.changed == 1
     text = (tmp_path / "out.csv").read_bytes().decode("utf-8")
     assert text == "Last_Name;Email_Opt_Out\r\nMüller;true\r\nGarcía;false\r\n"
+
+
+NUMERIC_DATES = st.from_regex(
+    r"([0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}|[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4})"
+    r"([T ][0-9]{1,2}:[0-9]{2}(:[0-9]{2})?)?( ?(Z|[+-][0-9]{2}:?[0-9]{2}))?",
+    fullmatch=True,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=NUMERIC_DATES, order=st.sampled_from([None, "DMY", "MDY", "YMD"]))
+def test_numeric_dates_read_as_dateutil_reads_them(value: str, order: Any) -> None:
+    from csvprep.fixer.repairs import _read
+    from csvprep.options import FixOptions
+
+    options = FixOptions(date_order=order)
+    assert _read(value, options) == _read(value, options, fast=False)

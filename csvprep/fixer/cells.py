@@ -115,41 +115,46 @@ class BatchFixer:
             target = self._columns.get(key)
             if target is None:
                 continue
-            at = np.searchsorted(batch.rows, found.rows)
-            kept = self._repair(target, at, found.values.to_pylist(), batch.rows)
+            kept = self._repair(target, found.rows, found.values)
             if not kept:
                 continue
             changes.extend(kept)
             i = table.column_names.index(key)
             mask = np.zeros(table.num_rows, dtype=bool)
-            positions = np.searchsorted(batch.rows, [c.row for c in kept])
-            mask[positions] = True
-            order = np.argsort(positions, kind="stable")
-            after = pa.array([kept[j].after for j in order], pa.string())
+            mask[np.searchsorted(batch.rows, [c.row for c in kept])] = True  # kept is in row order
+            after = pa.array([c.after for c in kept], pa.string())
             column = pc.replace_with_mask(single(table.column(i)), pa.array(mask), after)
             table = table.set_column(i, key, column)
         changes.sort(key=lambda c: (c.row, c.position))
         return (replace(batch, table=table) if changes else batch), changes
 
-    def _repair(self, target: _Fixable, at: np.ndarray, values: list[str], rows: np.ndarray) -> list[Change]:
-        """The kept repairs of one column's failing cells (``at``: their positions in the batch)."""
+    def _repair(self, target: _Fixable, rows: np.ndarray, values: pa.Array) -> list[Change]:
+        """The kept repairs of one column's failing cells (their rows, in order, and values). Each distinct
+        value is repaired once; the cells are mapped to it by array operations, not one by one."""
+        encoded = values.dictionary_encode()
+        distinct: list[str] = encoded.dictionary.to_pylist()
+        index = encoded.indices.to_numpy(zero_copy_only=False)
         memo = target.memo
-        distinct = list(dict.fromkeys(values))
         if len(memo) + len(distinct) > REPAIR_MEMO:
             memo.clear()
         todo = [v for v in distinct if v not in memo]
         if todo:
             memo.update(zip(todo, self._attempt(target, todo), strict=True))
+        got = [memo[v] for v in distinct]
+        counts = np.bincount(index, minlength=len(distinct))
+        tally = self.tally
+        for d, g in enumerate(got):
+            if isinstance(g, Left):
+                tally.left[g.reason] = tally.left.get(g.reason, 0) + int(counts[d])
+            elif g is not None:
+                tally.changes[g[1]] = tally.changes.get(g[1], 0) + int(counts[d])
+        repaired = np.array([isinstance(g, tuple) for g in got], dtype=bool)
         c = target.column
         out = []
-        for pos, v in zip(at.tolist(), values, strict=True):
-            got = memo[v]
-            if isinstance(got, Left):
-                self.tally.left[got.reason] = self.tally.left.get(got.reason, 0) + 1
-            elif got is not None:
-                after, rule = got
-                out.append(Change(int(rows[pos]), c.position, c.header, v, after, rule))
-                self.tally.changes[rule] = self.tally.changes.get(rule, 0) + 1
+        for k in np.flatnonzero(repaired[index]).tolist():
+            d = int(index[k])
+            after, rule = got[d]  # type: ignore[misc]  # a tuple: repaired[d] holds
+            out.append(Change(int(rows[k]), c.position, c.header, distinct[d], after, rule))
         return out
 
     def _attempt(self, target: _Fixable, values: list[str]) -> Iterator[tuple[str, str] | Left | None]:

@@ -55,8 +55,8 @@ def boolean(value: str, options: FixOptions) -> Repaired:
 
 # --- phones ---------------------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"\+?[\d\s().\-\u00a0\u202f]*\d[\d\s().\-\u00a0\u202f]*")
-_PHONE_NOISE = re.compile(r"[\s().\-\u00a0\u202f]")
+_PHONE = re.compile(r"\+?[\d\s().\-\u00a0\u202f]*\d[\d\s().\-\u00a0\u202f]*", re.ASCII)
+_PHONE_NOISE = re.compile(r"[\s().\-\u00a0\u202f]", re.ASCII)
 
 
 def phone(value: str, options: FixOptions) -> Repaired:
@@ -70,12 +70,12 @@ def phone(value: str, options: FixOptions) -> Repaired:
 
 # --- numbers --------------------------------------------------------------------------------------------
 
-_CURRENCY = re.compile(r"^[$€£¥₹]\s*|\s*[$€£¥₹]$")
+_CURRENCY = re.compile(r"^[$€£¥₹]\s*|\s*[$€£¥₹]$", re.ASCII)
 _GROUPS = "[ ,'\u00a0\u202f]"  # thousands separators with a decimal point
 _GROUPS_COMMA = "[ .'\u00a0\u202f]"  # with a decimal comma
-_POINT = re.compile(rf"-?\d{{1,3}}(?:{_GROUPS}\d{{3}})+(?:\.\d+)?|-?\d+\.\d+|-?\d+")
-_COMMA = re.compile(rf"-?\d{{1,3}}(?:{_GROUPS_COMMA}\d{{3}})+(?:,\d+)?|-?\d+,\d+|-?\d+")
-_SEPARATORS = re.compile(r"[ ,.'\u00a0\u202f]")
+_POINT = re.compile(rf"-?\d{{1,3}}(?:{_GROUPS}\d{{3}})+(?:\.\d+)?|-?\d+\.\d+|-?\d+", re.ASCII)
+_COMMA = re.compile(rf"-?\d{{1,3}}(?:{_GROUPS_COMMA}\d{{3}})+(?:,\d+)?|-?\d+,\d+|-?\d+", re.ASCII)
+_SEPARATORS = re.compile(r"[ ,.'\u00a0\u202f]", re.ASCII)
 
 
 def number(value: str, options: FixOptions, currency: bool = False, percent: bool = False) -> Repaired:
@@ -108,7 +108,7 @@ def percent_number(value: str, options: FixOptions) -> Repaired:
 
 # --- Excel's record IDs ----------------------------------------------------------------------------------
 
-_EXCEL_E = re.compile(r"\d(?:\.\d+)?[eE]\+\d+")
+_EXCEL_E = re.compile(r"\d(?:\.\d+)?[eE]\+\d+", re.ASCII)
 
 
 def excel_id(value: str, options: FixOptions) -> Repaired:
@@ -154,8 +154,13 @@ def multiselect(value: str, lookup: Mapping[str, str]) -> Repaired:
 
 # Two defaults that differ in every part: a part the value lacks comes out differently (never invented).
 _DEFAULTS = (datetime(2000, 1, 1, 0, 0, 0), datetime(2001, 2, 2, 1, 0, 0))
-_YEAR_FIRST = re.compile(r"\d{4}")
+_YEAR_FIRST = re.compile(r"\d{4}", re.ASCII)
 _UTC_NAMES = frozenset({"UTC", "GMT", "Z"})
+MIN_YEAR = 1000
+MAX_OFFSET_HOURS = 14
+"""The largest UTC offset of any zone (Kiribati, +14:00)."""
+MINUTES = 60
+SECONDS_PER_HOUR = 3600
 
 
 class _UnknownZone(ValueError):
@@ -167,6 +172,8 @@ def _zone(name: str | None, offset: int | None) -> tzinfo | None:
     if name is None and offset is None:
         return None
     if offset is not None:
+        if abs(offset) > MAX_OFFSET_HOURS * SECONDS_PER_HOUR:
+            raise _UnknownZone(f"no zone is {offset} s from UTC")
         return dateutil_tz.tzoffset(name, offset)
     if name in _UTC_NAMES:
         return dateutil_tz.UTC
@@ -193,15 +200,70 @@ def _parse(v: str, dayfirst: bool, yearfirst: bool) -> _Reading | None:
     return _Reading(a, a.hour == b.hour)
 
 
-def _read(v: str, options: FixOptions) -> _Reading | Left | None:
+_CLOCK = r"(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2})?"
+_Y_M_D = re.compile(rf"(\d{{4}})([-/.])(\d{{1,2}})\2(\d{{1,2}}){_CLOCK}", re.ASCII)
+_A_B_Y = re.compile(rf"(\d{{1,2}})([-/.])(\d{{1,2}})\2(\d{{4}}){_CLOCK}", re.ASCII)
+_OFFSET = re.compile(r"([+-])(\d{2}):?(\d{2})", re.ASCII)
+
+
+def _numeric(v: str, order: str | None) -> set[_Reading] | None:
+    """dateutil's readings of the usual numeric shapes (``2024-01-31 09:00Z``, ``28/08/2019``) without
+    its cost: every valid (month, day) of ``a/b/yyyy`` (the one of ``order`` when given); None for any
+    other shape (or ``YMD`` of ``a/b/yyyy``), which dateutil reads. A test holds the two equal."""
+    m = _Y_M_D.fullmatch(v)
+    if m:
+        year, a, b = m.group(1, 3, 4)
+        orders = [(a, b)]
+    else:
+        m = _A_B_Y.fullmatch(v)
+        if m is None or order == "YMD":
+            return None
+        a, b, year = m.group(1, 3, 4)
+        orders = {None: [(a, b), (b, a)], "MDY": [(a, b)], "DMY": [(b, a)]}[order]
+    if int(year) < MIN_YEAR:
+        return None  # dateutil's years before 1000 overflow in their own ways
+    hour, minute, second, zone = m.group(5, 6, 7, 8)
+    if zone and hour is None:
+        return None  # a zone without a time: dateutil's call
+    zone_info: tzinfo | None = None
+    if zone == "Z":
+        zone_info = dateutil_tz.UTC
+    elif zone:
+        z = _OFFSET.fullmatch(zone)
+        if z is None or int(z.group(2)) > MAX_OFFSET_HOURS or int(z.group(3)) >= MINUTES:
+            return None  # dateutil's reading of an offset no zone has is its own
+        sign = -1 if z.group(1) == "-" else 1
+        zone_info = dateutil_tz.tzoffset(
+            None, sign * (int(z.group(2)) * SECONDS_PER_HOUR + int(z.group(3)) * MINUTES)
+        )
+    out = set()
+    for month, day in orders:
+        try:
+            when = datetime(
+                int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0),
+                tzinfo=zone_info,
+            )  # fmt: skip
+        except ValueError:
+            continue
+        out.add(_Reading(when, hour is not None))
+    return out
+
+
+def _read(v: str, options: FixOptions, fast: bool = True) -> _Reading | Left | None:
     """The one reading of a loose date: the day/month order comes from ``date_order`` only when the value
-    can be read both ways."""
+    can be read both ways. ``fast``: the usual numeric shapes without dateutil (same readings)."""
+    numeric = _numeric(v, None) if fast else None
+    if numeric is not None:
+        if len(numeric) > 1 and options.date_order is not None:
+            numeric = _numeric(v, options.date_order)
+        if numeric is not None and (len(numeric) <= 1 or options.date_order is None):
+            return numeric.pop() if len(numeric) == 1 else Left("ambiguous-date") if numeric else None
     yearfirst = bool(_YEAR_FIRST.match(v))
     orders = (False,) if yearfirst else (False, True)
     readings = {r for r in (_parse(v, dayfirst, yearfirst) for dayfirst in orders) if r is not None}
     if not readings:
         return None
-    if any(not re.search(rf"(?<!\d){r.when.year:04d}(?!\d)", v) for r in readings):
+    if any(not re.search(rf"(?<![0-9]){r.when.year:04d}(?![0-9])", v) for r in readings):
         return Left("short-year")  # 12/05/65: 1965 or 2065 is a guess
     if len(readings) == 1:
         return readings.pop()
