@@ -48,7 +48,7 @@ def _flags_shown() -> tuple[set[str], set[str]]:
         for line in block.splitlines():
             if "benchmarks.bench" in line:
                 target = bench_flags
-            elif re.search(r"csvprep (check|pack|codes|results|schema|fix)", line):
+            elif re.search(r"\bcsvprep (check|pack|codes|results|schema|fix)\b", line):
                 target = cli_flags
             elif not line.startswith((" ", "\t")):
                 target = None  # another command (curl, jq...): its flags are not ours
