@@ -42,6 +42,7 @@ INPUTS = [
     ("broken rows", _lines("Last_Name,Email", "Ng,a@b.co,extra", 'Li,"open', "Wu,c@d.co"), []),
     ("update", _lines("Email,Last_Name", "a@b.co,Ng", "A@b.co,"), ["-o", "update", "--find-by", "Email"]),
     ("clean", _lines("Last_Name", "Ng"), []),
+    ("date pattern", _lines("Last_Name,Date_of_Birth", "Ng,31/01/2024"), ["--date-format", "dd/MM/yyyy"]),
 ]
 
 
@@ -58,6 +59,7 @@ def test_real_reports_validate(tmp_path: Path, name: str, text: str | None, flag
     VALIDATOR.validate(report)
     assert report["format_version"] == FORMAT_VERSION
     assert (code == 0) == (report["summary"]["errors"] == 0)
+    assert ("formats" in report["summary"]) == (name == "date pattern")
 
 
 def test_the_schema_refuses_what_is_not_a_report(tmp_path: Path) -> None:
