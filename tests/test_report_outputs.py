@@ -268,3 +268,17 @@ def test_rejected_marks_every_row_with_an_error() -> None:
     marks = report.rejected()
     assert marks.dtype == np.bool_ and len(marks) == report.summary.rows_read
     assert {n + 2 for n in np.flatnonzero(marks).tolist()} == error_rows
+
+
+def test_split_of_checks_report_rejects_a_row_too_large_for_zoho_as_pack_does(tmp_path: Path) -> None:
+    """check judges a row's size at Zoho's limits (pack's defaults): a row of over 25 MB of CSV."""
+    width, cell = 140, "😀" * 50_000  # rich text takes 50,000 characters: 200 KB a cell, 28 MB a row
+    fields = [field(f"N{i}", "textarea", textarea={"type": "rich_text"}) for i in range(width)]
+    schema = schema_of(*fields, module="Wide")
+    df = pd.DataFrame([["a"] * width, [cell] * width, ["b"] * width], columns=[f"N{i}" for i in range(width)])
+    report = csvprep.check(df, schema=schema)
+    assert [(i.row, i.code) for i in report.issues] == [(3, "row-too-large")]
+    good, bad = report.split(df)
+    assert list(good.index) == [0, 2] and list(bad.index) == [1]
+    result = csvprep.pack(df, tmp_path / "out", schema=schema)
+    assert _rejected_rows(result) == [3] and result.totals.rows_packed == 2
