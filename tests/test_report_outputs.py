@@ -226,9 +226,14 @@ def test_split_refuses_another_frame(frame: object, message: str) -> None:
 
 def test_a_report_built_by_hand_splits_by_its_issues() -> None:
     summary = csvprep.check(_frame(["good"] * 3), schema=SCHEMA).summary
-    issue = csvprep.Issue(3, "Email", "invalid-email", csvprep.Severity.ERROR, "x", "Invalid email")
+    issue = csvprep.Issue(3, "Email", "invalid-email", "error", "x", "Invalid email")  # type: ignore[arg-type]
     good, bad = csvprep.Report(summary, (issue,)).split(_frame(["good"] * 3))
     assert list(good.index) == [0, 2] and list(bad.index) == [1]
+    file_level = csvprep.Issue(None, "X", "unknown-column", csvprep.Severity.ERROR, None, "Unknown column")
+    good, bad = csvprep.Report(summary, (file_level,)).split(_frame(["good"] * 3))
+    assert good.empty and len(bad) == 3
+    with pytest.raises(csvprep.CsvprepError, match="kept only some issues"):
+        csvprep.Report(summary, (issue,), truncated=True).split(_frame(["good"] * 3))
 
 
 def test_repr_and_html_stay_small_at_many_issues() -> None:

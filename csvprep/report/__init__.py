@@ -121,7 +121,7 @@ class Report:
             return self.verdicts.rejected()
         if self.truncated:
             raise UsageError("this report kept only some issues and no row verdicts: split needs them all")
-        errors = [i for i in self.issues if i.severity is Severity.ERROR]
+        errors = [i for i in self.issues if i.severity == Severity.ERROR]
         marks = ErrorRows()
         marks.blocked = any(i.row is None for i in errors)
         marks.add(np.array([i.row for i in errors if i.row is not None], dtype=np.int64))
