@@ -8,11 +8,11 @@ from collections import Counter
 from pathlib import Path
 
 from conftest import field, schema_of
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 import csvprep
-from csvprep.errors import UsageError
+from csvprep.errors import InputError, UsageError
 from csvprep.packer.batches import iter_zip_rows
 from csvprep.rules.formula import restore_text
 
@@ -21,6 +21,8 @@ SCHEMA = schema_of(
     field("A", "text", length=12), field("B", "text", length=12), field("C", "text"), module="Props"
 )
 HEADER = ["A", "B", "C"]
+CONTROL_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13)) + b"\x7f"
+BINARY_SHARE = 0.1
 
 cell = st.one_of(
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=16),
@@ -38,6 +40,7 @@ def _write(path: Path, rows: list[list[str]]) -> None:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rows=rows_strategy, max_rows=st.integers(1, 12), max_zip_bytes=st.integers(150, 3000))
+@example(rows=[["\x08", "\x08\x08", "\x08\x08"]], max_rows=1, max_zip_bytes=150)  # refused as binary
 def test_rows_in_equal_rows_packed_plus_rejected(
     rows: list[list[str]], max_rows: int, max_zip_bytes: int
 ) -> None:
@@ -52,6 +55,14 @@ def test_rows_in_equal_rows_packed_plus_rejected(
             event("limit too small for a row")
             assert "too small" in str(e)
             assert sorted(p.name for p in d.iterdir()) == ["in.csv"]  # nothing half-written
+            return
+        except InputError as e:
+            # A small file made mostly of control bytes is refused whole as binary, and nothing is written.
+            event("refused as binary")
+            data = src.read_bytes()
+            controls = len(data) - len(data.translate(None, CONTROL_BYTES))
+            assert "binary data" in str(e) and controls > BINARY_SHARE * len(data)
+            assert not out.exists()
             return
         source = {n + 2: r for n, r in enumerate(rows)}
         event(f"batches: {min(len(result.batches), 3)}+, rejected: {bool(result.totals.rows_rejected)}")
