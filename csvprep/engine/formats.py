@@ -67,7 +67,7 @@ def detect_formats(plan: Plan, table: Table) -> Plan:
         kind = c.kind
         assert kind is not None  # todo holds date and date-time columns only
         cells = first.table.column(c.key).combine_chunks()
-        default_ok = pattern(DEFAULTS[kind], kind).valid(cells)
+        default_ok = pattern(DEFAULTS[kind], kind).shape_ok(cells)  # an impossible day is no pattern's
         if default_ok.all():
             continue  # the default takes every cell: no declaration needed
         filled = byte_lengths(cells) > 0
