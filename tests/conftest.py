@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -69,3 +71,12 @@ def shared() -> Path:
     if not SHARED.is_dir():
         pytest.skip("../shared is not present (a user's clone)")
     return SHARED
+
+
+@pytest.fixture
+def big_cells() -> Iterator[None]:
+    """Lets the test's own csv readers take cells past the csv module's 131,072 characters (csvprep no
+    longer raises that process-wide limit), and puts the limit back."""
+    old = csv.field_size_limit(2**31 - 1)
+    yield
+    csv.field_size_limit(old)

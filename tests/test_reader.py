@@ -466,3 +466,20 @@ def test_the_fast_path_parses_on_the_callers_pool_and_leaves_it_open(tmp_path: P
         assert pool.submit(lambda: threading.current_thread().name).result().startswith("caller")
     with pytest.raises(UsageError, match="not both"):
         reader.open_table(p, options, delimiter=";")
+
+
+def test_reading_leaves_the_process_csv_field_limit_alone(tmp_path: Path) -> None:
+    import csv
+
+    big = "x" * 300_000  # > the csv module's default limit of 131,072
+    saved = csv.field_size_limit(131_072)  # the process's own limit (as if csvprep had not been imported)
+    try:
+        # A ragged row sends ';' to the exact parser; a non-ASCII delimiter always takes it.
+        cases = [("ragged.csv", f'A;B\n1;"{big}"\n2\n', None), ("s.csv", f'A§B\n1§"{big}"\n', "§")]
+        for name, text, delimiter in cases:
+            table = reader.open_csv(write(tmp_path, text.encode(), name), delimiter=delimiter)
+            cells = [c for b in table.batches for c in b.table.column(1).to_pylist()]
+            assert big in cells
+            assert csv.field_size_limit() == 131_072  # csvprep sets no process-wide state
+    finally:
+        csv.field_size_limit(saved)

@@ -461,6 +461,7 @@ def test_workbook_inflating_past_the_bound_is_refused(
 # --- 17: huge cells and headers are echoed cut, kept whole as data -------------------------------------
 
 
+@pytest.mark.usefixtures("big_cells")
 def test_huge_cell_is_echoed_cut_and_kept_whole_in_rejects(tmp_path: Path) -> None:
     from csvprep.clip import MAX_ECHO
 
@@ -481,6 +482,7 @@ def test_huge_cell_is_echoed_cut_and_kept_whole_in_rejects(tmp_path: Path) -> No
     assert len(result.report.issues[0].message) < 2 * MAX_ECHO
 
 
+@pytest.mark.usefixtures("big_cells")
 def test_huge_header_is_echoed_cut_in_reports_and_manifest(tmp_path: Path) -> None:
     from csvprep.clip import MAX_ECHO
 

@@ -37,6 +37,7 @@ from csvprep.engine import Plan
 from csvprep.errors import UsageError
 from csvprep.packer.jobspec import ColumnSet, job_request
 from csvprep.packer.zipstream import Attempt, Budget, ZipStream
+from csvprep.reader.exactcsv import unlimited
 
 ZOHO_MAX_BYTES = 25 * 1024 * 1024
 """Zoho's limit on an uploaded ZIP and on the CSV inside it (25 MB)."""
@@ -338,4 +339,4 @@ def iter_zip_rows(path: str | os.PathLike[str]) -> Iterator[list[str]]:
     with zipfile.ZipFile(path) as zf:
         (name,) = zf.namelist()
         text = zf.read(name).decode("utf-8")
-    yield from csv.reader(io.StringIO(text, newline=""))
+    yield from unlimited(csv.reader(io.StringIO(text, newline="")))

@@ -30,7 +30,7 @@ from csvprep.reader.table import RAW, Batch, BatchBuilder
 # No cell-size limit of the reader's own (the csv default is 131,072 characters): a 5 MB note is a value
 # to judge by its field's length rule. The limit is a C long: 2**31 - 1 fits one on every platform.
 C_LONG_MAX = 2**31 - 1
-csv.field_size_limit(min(sys.maxsize, C_LONG_MAX))
+FIELD_LIMIT = min(sys.maxsize, C_LONG_MAX)
 LINE_CHUNK = 1 << 20
 HEADER_SHOWN = 80
 """Characters of a broken header line shown in its error."""
@@ -92,6 +92,25 @@ class PhysicalLines:
         self.eof = True
 
 
+def next_record(reader: Iterator[list[str]]) -> list[str] | None:
+    """The next record of a ``csv.reader`` with no cell-size limit (None at the end).
+
+    ``csv.field_size_limit`` is process-wide: it is lifted for this one read and put back, so the
+    program that uses csvprep keeps its own.
+    """
+    old = csv.field_size_limit(FIELD_LIMIT)
+    try:
+        return next(reader, None)
+    finally:
+        csv.field_size_limit(old)
+
+
+def unlimited(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """Every record of a ``csv.reader``, with no cell-size limit (:func:`next_record`)."""
+    while (fields := next_record(reader)) is not None:
+        yield fields
+
+
 Record = tuple[int, list[str], str | None, int, dict[str, str] | None]
 """A record: its spreadsheet row, its fields, why it is malformed (None when it is not), the byte offset
 reached after it, and the malformed record's message details."""
@@ -116,7 +135,7 @@ def header(
     lines.mark(1)
     reader = csv.reader(lines, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
     try:
-        fields = next(reader, [])
+        fields = next_record(reader) or []
     except csv.Error:
         first = PhysicalLines(f, start, end, name)
         text = next(first, "").rstrip("\r\n")
@@ -145,15 +164,13 @@ def records(
         while True:
             lines.mark(row)
             try:
-                fields = next(reader)
-            except StopIteration:
-                break
+                fields = next_record(reader)
             except csv.Error:
                 # The quote opened on this record's first line, which is set aside alone; reading goes on
                 # with the line after it.
                 first_line = PhysicalLines(f, lines.start, end, name)
                 text = next(first_line, "")
-                first = next(csv.reader([text], delimiter=delimiter, strict=False), [])
+                first = next_record(csv.reader([text], delimiter=delimiter, strict=False)) or []
                 how = (
                     NEVER_CLOSED if lines.eof else RUNS_ON if lines.pos > first_line.pos else CLOSED_MID_CELL
                 )
@@ -162,6 +179,8 @@ def records(
                 yield row, first, "unclosed-quote", first_line.pos, details
                 row += 1
                 pos = first_line.pos
+                break
+            if fields is None:
                 break
             if not fields:
                 fields = [""] * width

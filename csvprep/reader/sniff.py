@@ -6,6 +6,8 @@ import csv
 import re
 from typing import IO
 
+from csvprep.reader.exactcsv import next_record
+
 DELIMITERS = (",", ";", "\t", "|", ":")
 """Delimiters sniffed from the header (Zoho itself takes the first, ``;``, ``|`` and ``:``)."""
 DELIMITER_NAMES = {"\t": "tab", ",": "comma", ";": "semicolon", "|": "pipe", ":": "colon"}
@@ -22,7 +24,7 @@ def sniff_delimiter(line: str) -> str:
     for d in DELIMITERS:
         if d not in line:
             continue
-        fields = next(csv.reader([line], delimiter=d, strict=False), [])
+        fields = next_record(csv.reader([line], delimiter=d, strict=False)) or []
         if len(fields) < 2:
             continue
         score = (sum(1 for f in fields if _API_NAME.fullmatch(f.strip())), len(fields))

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from csvprep.errors import InputError
+from csvprep.reader.exactcsv import unlimited
 
 STATUS, RECORD_ID, ERRORS = "STATUS", "RECORD_ID", "ERRORS"
 SUCCESS = ("added", "updated")
@@ -69,7 +70,7 @@ def _parse(name: str, hints: tuple[str, ...], data: bytes, strict: bool) -> Resu
         if not strict:
             return None
         raise InputError(f"{name}: not UTF-8 at byte {e.start}; a Zoho result CSV is UTF-8") from None
-    records = csv.reader(io.StringIO(text, newline=""))
+    records = unlimited(csv.reader(io.StringIO(text, newline="")))
     header = next(records, [])
     upper = [h.strip().upper() for h in header]
     if STATUS not in upper:
