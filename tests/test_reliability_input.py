@@ -211,6 +211,34 @@ def test_process_substitution_pipe_is_read_and_packed(
     assert manifest["input"]["sha256"] == hashlib.sha256(data).hexdigest()
 
 
+def test_endless_pipe_stops_at_the_spool_cap(
+    tmp_path: Path, schema: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from csvprep.reader import source
+
+    monkeypatch.setattr(source, "MAX_SPOOL_BYTES", 4 << 20)  # the real cap is 4 GiB
+    r, w = os.pipe()
+    line = b"a,\n" * 4096
+
+    def feed() -> None:  # `yes a, |`, bounded at 8x the cap so that a reader with no cap ends too
+        try:
+            with open(w, "wb") as fh:
+                for _ in range((32 << 20) // len(line)):
+                    fh.write(line)
+        except (BrokenPipeError, OSError):
+            pass
+
+    t = threading.Thread(target=feed, daemon=True)
+    t.start()
+    try:
+        code, _, err = run(capsys, f"/dev/fd/{r}", "--schema", str(schema))
+    finally:
+        os.close(r)
+        t.join(timeout=10)
+    assert code == 2 and "more than 4,194,304 bytes" in err and "save the data to a file" in err
+    assert not t.is_alive()
+
+
 def test_a_device_is_refused(schema: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, "/dev/zero", "--schema", str(schema))
     assert code == 2 and "device" in err

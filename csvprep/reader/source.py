@@ -2,7 +2,8 @@
 
 A regular file is read in place. A pipe (``csvprep check <(...)``, ``/dev/stdin``, a named FIFO) can be
 read only once, front to back, while csvprep seeks: it is copied into a temporary file first. A named
-FIFO is opened without waiting for a writer, so a FIFO that nothing writes to is an error, not a hang.
+FIFO is opened without waiting for a writer, so a FIFO that nothing writes to is an error, not a hang; a
+pipe that gives more than :data:`MAX_SPOOL_BYTES` (an endless one, ``yes a, |``) is an error, not a full disk.
 Devices and sockets are refused. Reads are positioned reads into buffers (never a memory map: a mapped
 page of a file truncated meanwhile kills the process with SIGBUS); a read that comes back short, or a
 file whose size or modification time moved while it was read, is :func:`changed`.
@@ -26,6 +27,9 @@ import numpy as np
 from csvprep.errors import InputError, UsageError
 
 SPOOL_CHUNK = 1 << 20
+MAX_SPOOL_BYTES = 4 << 30
+"""The most a pipe may give (4 GiB, 160 of Zoho's 25 MB batches): it is copied to a temporary file first,
+and an endless pipe must not fill the disk. A larger input is read from a file, with no such bound."""
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 """POSIX only; Windows has no FIFOs to open."""
 
@@ -139,6 +143,11 @@ def _spool(p: Path) -> Opened:
             while chunk := pipe.read(SPOOL_CHUNK):
                 digest.update(chunk)
                 spool.write(chunk)
+                if spool.tell() > MAX_SPOOL_BYTES:
+                    raise InputError(
+                        f"{p} is a pipe that gave more than {MAX_SPOOL_BYTES:,} bytes, the most csvprep copies "
+                        "from a pipe: save the data to a file and pass the file"
+                    )
         if not spool.tell():
             raise InputError(
                 f"{p} is a pipe that gave no data (empty, or no program writes to it): pass a CSV file, "
