@@ -443,3 +443,47 @@ def test_failed_csv_quotes_formulas_and_packs_back_to_the_same_values(tmp_path: 
     assert csvprep.pack(found.paths.failed, tmp_path / "b2", module="Contacts").totals.rows_packed == 2
     records = packed_records(tmp_path / "b2", "Contacts_0001.zip")
     assert records[1:] == [[hostile, "a", "a@x.co", "@SUM(1)"], ["B", "b", "b@x.co", ""]]
+
+
+def _packed_with_result(tmp_path: Path) -> tuple[Path, Path]:
+    src = contacts_input(tmp_path, 2)
+    csvprep.pack(src, tmp_path / "b", module="Contacts")
+    text = result_text(packed_records(tmp_path / "b", "Contacts_0001.zip"), lambda rec: ("added", ""))
+    return tmp_path / "b", write_result_zip(tmp_path / "res.zip", text)
+
+
+def test_results_out_holding_an_input_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pack_dir, res = _packed_with_result(tmp_path)
+    before = sorted(p.name for p in pack_dir.iterdir())
+    for out in (pack_dir, tmp_path):  # the pack directory itself, and a directory holding the result file
+        capsys.readouterr()
+        assert main(["results", str(pack_dir), str(res), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "is inside output directory" in err
+    assert sorted(p.name for p in pack_dir.iterdir()) == before and res.is_file()
+
+
+def test_results_stops_while_another_run_writes_the_same_out(tmp_path: Path) -> None:
+    from csvprep.output import outdir
+    from csvprep.reconcile.output import RESULTS
+
+    pack_dir, res = _packed_with_result(tmp_path)
+    out = tmp_path / "r"
+    live = outdir.claim(outdir.prepare(out, True, (), RESULTS))  # another run, still writing
+    try:
+        with pytest.raises(csvprep.CsvprepError, match="another csvprep results is writing"):
+            csvprep.results(pack_dir, [res], out_dir=out)
+        assert not out.exists()
+    finally:
+        live.discard()
+    assert csvprep.results(pack_dir, [res], out_dir=out).exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_results_removes_a_dead_runs_working_directory(tmp_path: Path) -> None:
+    pack_dir, res = _packed_with_result(tmp_path)
+    dead = tmp_path / ".b-results.partial-0a1b2c3d"  # left by a run killed outright (SIGKILL)
+    dead.mkdir()
+    (dead / "ids.csv").write_text("half written")
+    assert csvprep.results(pack_dir, [res]).exit_code == 0
+    assert not dead.exists() and (tmp_path / "b-results" / "summary.json").is_file()

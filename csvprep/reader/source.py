@@ -145,8 +145,8 @@ def _spool(p: Path) -> Opened:
                 spool.write(chunk)
                 if spool.tell() > MAX_SPOOL_BYTES:
                     raise InputError(
-                        f"{p} is a pipe that gave more than {MAX_SPOOL_BYTES:,} bytes, the most csvprep copies "
-                        "from a pipe: save the data to a file and pass the file"
+                        f"{p} is a pipe that gave more than {MAX_SPOOL_BYTES:,} bytes, the most csvprep "
+                        "copies from a pipe: save the data to a file and pass the file"
                     )
         if not spool.tell():
             raise InputError(

@@ -297,14 +297,15 @@ def results(
     pack = Path(pack_dir)
     manifest = _load_manifest(pack)
     out = Path(out_dir) if out_dir is not None else _default_out(pack)
-    prepare(out)
-    read = read_results([sources] if isinstance(sources, (str, os.PathLike)) else sources, skip=out)
+    sources = [sources] if isinstance(sources, (str, os.PathLike)) else sources
+    target = prepare(out, [pack, *sources])
+    read = read_results(sources, skip=out)
     files = _pack_files(manifest)
     zips = PackedZips(pack)
     found = _Found(unmatched=assign(read, files, zips))
     keys = _key_columns(manifest, files)
     columns = list(dict.fromkeys(c for f in files for c in f.header))
-    with Output(out, keys, columns) as w:
+    with Output(target, keys, columns) as w:
         for i in range(len(manifest["batches"])):
             _batch(manifest, i, [f for f in files if f.batch == i], zips, keys, columns, w, found)
         totals, statuses = _totals(manifest, found.outcomes)

@@ -7,18 +7,18 @@ the row's values as packed, with a quote before each cell a spreadsheet would ru
 rejects.csv (:mod:`csvprep.rules.formula`). The engine ignores the ``_csvprep_*`` columns and takes
 those quotes off again.
 
-Everything is written into a temporary directory beside the output directory and renamed into place at the
-end. A non-empty output directory is refused unless it is an earlier results output (its
-``summary.json`` says so and it holds nothing else), which is replaced.
+The output directory is written as ``pack``'s is (:mod:`csvprep.output.outdir`): checked before any work,
+written into a locked working directory beside it and swapped in whole at the end. A non-empty output
+directory is refused unless it is an earlier results output (its ``summary.json`` says so and it holds
+nothing else), which is replaced; one holding an input (the pack directory, a result file) is refused; of
+two runs for the same output, the second stops (exit 2).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -27,7 +27,8 @@ from typing import IO, Any, NamedTuple
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from csvprep.errors import UsageError
+from csvprep.output import outdir
+from csvprep.output.target import read_marker
 from csvprep.packer.batches import CSV_OPTIONS, csv_line
 from csvprep.packer.origin import ERRORS, ROW, SOURCE, STATUS
 from csvprep.zoho_codes import explain
@@ -90,37 +91,34 @@ def reasons(errors: Sequence[tuple[str, str | None]], status: str) -> str:
     return " | ".join(dict.fromkeys(parts))
 
 
-def _is_earlier_output(out: Path) -> bool:
-    try:
-        summary = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return False
-    only_ours = all(p.name in OUTPUTS for p in out.iterdir())
-    return isinstance(summary, dict) and summary.get("csvprep") == KIND and only_ours
+def _results_files(out: Path) -> frozenset[str] | None:
+    """The files of an earlier results output in ``out``, or None when its summary.json is not one."""
+    summary = read_marker(out / SUMMARY)
+    return frozenset(OUTPUTS) if isinstance(summary, dict) and summary.get("csvprep") == KIND else None
 
 
-def prepare(out: Path) -> None:
-    """Refuse an output directory that holds anything but an earlier results output."""
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} is a file, not a directory")
-    if out.is_dir() and any(out.iterdir()) and not _is_earlier_output(out):
-        raise UsageError(
-            f"{out} is not empty and is not an earlier results output "
-            f"(only {', '.join(OUTPUTS)}); it is left alone: pick another directory"
-        )
+RESULTS = outdir.Kind("results", SUMMARY, _results_files)
+
+
+def prepare(out: Path, inputs: Iterable[str | os.PathLike[str]]) -> outdir.Target:
+    """Check ``out`` before any work: new, empty or an earlier results output, and holding no input."""
+    return outdir.prepare(out, True, inputs, RESULTS)
 
 
 class Output:
-    """Writes ids.csv and failed.csv batch by batch, then summary.json, in a temporary directory."""
+    """Writes ids.csv and failed.csv batch by batch, then summary.json, in a working directory."""
 
-    def __init__(self, out: Path, keys: Sequence[str], values: Sequence[str]) -> None:
-        prepare(out)
-        self.out = out
-        out.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    def __init__(self, target: outdir.Target, keys: Sequence[str], values: Sequence[str]) -> None:
+        self.target = target
+        self.staging = outdir.claim(target)
+        self.tmp = self.staging.path
         self.handles: list[IO[bytes]] = []
-        self.ids_fh = self._open(IDS, [ROW, SOURCE, *keys, "STATUS", "RECORD_ID"])
-        self.failed_fh = self._open(FAILED, [ROW, ERRORS, SOURCE, STATUS, *values])
+        try:
+            self.ids_fh = self._open(IDS, [ROW, SOURCE, *keys, "STATUS", "RECORD_ID"])
+            self.failed_fh = self._open(FAILED, [ROW, ERRORS, SOURCE, STATUS, *values])
+        except BaseException:
+            self._discard()
+            raise
 
     def _open(self, name: str, header: Sequence[str]) -> IO[bytes]:
         fh = open(self.tmp / name, "wb")  # noqa: SIM115 - closed in finish() or __exit__
@@ -142,20 +140,19 @@ class Output:
         self._write(self.failed_fh, columns)
 
     def finish(self, summary: dict[str, Any]) -> ResultPaths:
-        """Write the summary and move the directory into place."""
+        """Write the summary and swap the directory into place."""
         for fh in self.handles:
             fh.close()
         text = json.dumps(summary, indent=2, ensure_ascii=False) + "\n"
         (self.tmp / SUMMARY).write_text(text, encoding="utf-8")
-        if self.out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{self.out.name}.old-", dir=self.out.parent))
-            os.replace(self.out, old / self.out.name)
-            os.replace(self.tmp, self.out)
-            shutil.rmtree(old)
-        else:
-            os.replace(self.tmp, self.out)
-        o = self.out
+        self.staging.commit()
+        o = self.target.shown
         return ResultPaths(o, o / IDS, o / FAILED, o / SUMMARY)
+
+    def _discard(self) -> None:
+        for fh in self.handles:
+            fh.close()
+        self.staging.discard()
 
     def __enter__(self) -> Output:
         return self
@@ -164,6 +161,4 @@ class Output:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         if kind is not None:
-            for fh in self.handles:
-                fh.close()
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._discard()
