@@ -12,6 +12,7 @@ import os
 import resource
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,59 @@ def test_report_through_a_symlink_replaces_its_target(tmp_path: Path) -> None:
     link.symlink_to(real)
     assert main([*CHECK, str(EXAMPLE), "-f", "json", "--output", str(link)]) == 1
     assert link.is_symlink() and json.loads(real.read_text())["summary"]["rows_read"] == 10
+
+
+def _temporaries(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if ".tmp-" in p.name)
+
+
+def test_a_killed_checks_temporary_report_is_removed_by_the_next_run(tmp_path: Path) -> None:
+    src = bad_rows(tmp_path / "in.csv", 400_000)  # a report of ~120 MB: long enough to be caught writing
+    report = tmp_path / "report.json"
+    proc = subprocess.Popen(
+        [*CLI, *CHECK, str(src), "-f", "json", "--output", str(report)],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(6000):  # until the report is being written (or the run ended)
+            if _temporaries(tmp_path) or proc.poll() is not None:
+                break
+            time.sleep(0.01)
+        proc.kill()  # SIGKILL: the run cannot clean up after itself
+    finally:
+        proc.wait()
+    left = _temporaries(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".report.json.tmp-"), left
+    assert main([*CHECK, str(EXAMPLE), "-f", "json", "--output", str(report)]) == 1
+    assert _temporaries(tmp_path) == [] and json.loads(report.read_text())["summary"]["rows_read"] == 10
+
+
+def test_only_dead_runs_own_temporary_reports_are_swept(tmp_path: Path) -> None:
+    import fcntl
+
+    dead = subprocess.Popen([sys.executable, "-c", ""])
+    dead.wait()  # its pid now names no process
+    report = tmp_path / "r.json"
+    names = {
+        f".r.json.tmp-{dead.pid}-0a1b2c3d": "swept",  # its run is gone
+        f".r.json.tmp-{os.getpid()}-0a1b2c3d": "kept",  # a live run's (this process)
+        f".r.json.tmp-{dead.pid}-0a1b2c3e": "kept",  # locked: some run holds it
+        f".other.json.tmp-{dead.pid}-0a1b2c3d": "kept",  # another report's
+        ".r.json.tmp-notes": "kept",  # not a name csvprep makes
+        f"r.json.tmp-{dead.pid}-0a1b2c3d": "kept",
+    }
+    for name in names:
+        (tmp_path / name).write_text("x")
+    held = os.open(tmp_path / f".r.json.tmp-{dead.pid}-0a1b2c3e", os.O_RDONLY)
+    fcntl.flock(held, fcntl.LOCK_EX)
+    try:
+        assert main([*CHECK, str(EXAMPLE), "-f", "csv", "--output", str(report)]) == 1
+    finally:
+        os.close(held)
+    left = {p.name for p in tmp_path.iterdir()}
+    assert left == {"r.json", *(n for n, fate in names.items() if fate == "kept")}
 
 
 # --- case 9: write errors are one line, exit 2, nothing half-written ----------------------------------

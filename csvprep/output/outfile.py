@@ -3,12 +3,18 @@
 A report is written to a temporary file beside its target and renamed over it only when complete, so a
 run that fails (or is stopped) leaves an earlier report as it was and no temporary file behind. A target
 that is not a regular file (``/dev/stdout``, a FIFO, a terminal) is a stream: it is written directly.
+
+The temporary file is ``.<name>.tmp-<pid>-<token>``, locked (:mod:`csvprep.output.locks`) while it is
+written. A run killed outright (SIGKILL, a power cut) cannot remove its own; the next run for the same
+target removes those whose run is gone: the name is csvprep's, its process no longer exists, and its lock
+is free.
 """
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import secrets
 import stat
 from collections.abc import Iterable, Iterator
@@ -17,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from csvprep.errors import OutputError, UsageError
+from csvprep.output import locks
 
 __all__ = [
     "describe_os_error",
@@ -28,6 +35,7 @@ __all__ = [
 ]
 
 _TOKEN_BYTES = 4
+TMP = ".tmp-"
 # Errors that mean "the output could not be written", whatever the file.
 WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES})
 
@@ -79,7 +87,8 @@ def report_file(output: Path) -> Iterator[IO[str]]:
             with suppress(OSError):  # closed already, or its flush failed: the first error is the one
                 stream.close()
         return
-    tmp = target.with_name(f".{target.name}.tmp-{secrets.token_hex(_TOKEN_BYTES)}")
+    _sweep(target)
+    tmp = target.with_name(f".{target.name}{TMP}{os.getpid()}-{secrets.token_hex(_TOKEN_BYTES)}")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     except OSError as e:
@@ -87,6 +96,8 @@ def report_file(output: Path) -> Iterator[IO[str]]:
             f"cannot write {output}: the report is written beside it and renamed into place, and "
             f"{target.parent} does not allow that ({describe_os_error(e)})"
         ) from e
+    with suppress(OSError):  # a file system without flock: the pid in the name still marks it as live
+        locks.hold(fd)
     fh = open(fd, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
     try:
         if old is not None:
@@ -100,6 +111,47 @@ def report_file(output: Path) -> Iterator[IO[str]]:
         with suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _sweep(target: Path) -> None:
+    """Remove the temporary files that runs killed while writing ``target`` left beside it."""
+    if not locks.CAN_LOCK:
+        return  # without locks a dead run's file cannot be told from a live one's
+    mine = re.compile(re.escape(f".{target.name}{TMP}") + rf"([0-9]+)-[0-9a-f]{{{2 * _TOKEN_BYTES}}}")
+    try:
+        names = os.listdir(target.parent)
+    except OSError:
+        return  # nothing to sweep that can be seen; creating the file will say what is wrong
+    for name in names:
+        m = mine.fullmatch(name)
+        if m is None or _alive(int(m.group(1))):
+            continue
+        path = target.parent / name
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue  # gone already, a symlink, or not ours to open
+        try:
+            with locks.locked(fd, wait=False) as free:
+                if free and stat.S_ISREG(os.fstat(fd).st_mode):
+                    os.unlink(path)
+        except OSError:
+            pass  # not ours to remove: leave it
+        finally:
+            os.close(fd)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists (one of another user's counts: it is not this run's to judge)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OverflowError:  # not a pid at all
+        return False
+    return True
 
 
 def _names_a_stream(output: Path) -> bool:
