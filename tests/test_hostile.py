@@ -235,6 +235,7 @@ def test_nul_and_control_characters_are_cell_errors(env: Env) -> None:
     assert p.packed == {2: GOOD[0], 5: GOOD[2]} and p.rejected[3][0] == "Nul\x00l"
 
 
+@pytest.mark.usefixtures("big_cells")
 def test_five_megabyte_cell_is_judged_by_its_length_rule(env: Env) -> None:
     huge = ("lorem ipsum, " * 400_000)[:5_000_000]
     rows = [HEADER, GOOD[0], ["Big", "b@example.com", "1", huge], GOOD[2]]
