@@ -483,3 +483,35 @@ def test_reading_leaves_the_process_csv_field_limit_alone(tmp_path: Path) -> Non
             assert csv.field_size_limit() == 131_072  # csvprep sets no process-wide state
     finally:
         csv.field_size_limit(saved)
+
+
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    rows=st.lists(st.lists(cell, min_size=1, max_size=4), max_size=8),
+    eol=st.sampled_from(["\r\n", "\n", "\r"]),
+    junk=st.lists(st.sampled_from(['"', ",", "\n", "\r", "x"]), max_size=2),
+    block=st.sampled_from([8, 16, 40]),
+)
+def test_records_longer_than_a_block_read_alone_equal_the_exact_parser(
+    tmp_path: Path, rows: list[list[str]], eol: str, junk: list[str], block: int
+) -> None:
+    import csv
+    import io
+
+    # Blocks of a few bytes: most records are longer than a block and take the one-record path.
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator=eol, quoting=csv.QUOTE_MINIMAL).writerows([["A", "B", "C"], *rows])
+    p = write(tmp_path, (buf.getvalue() + "".join(junk)).encode("utf-8"), "long.csv")
+    both(p, block_bytes=block, piece_bytes=block)
+
+
+def test_a_huge_quoted_cell_is_read_whole(tmp_path: Path) -> None:
+    big = 'say ""hi"", then\r\n' * 40_000 + "é" * 100_000  # quotes, delimiters and line breaks inside
+    for cell, text in [(big.replace('""', '"'), f'"{big}"'), ("x" * 700_000, "x" * 700_000)]:
+        data = f'A,B,C\r\n1,{text},3\r\n2,,"z"\r\n'.encode()
+        _, rows, bad = both(write(tmp_path, data, "huge.csv"), block_bytes=64 << 10)
+        assert rows == {2: ["1", cell, "3"], 3: ["2", "", "z"]} and not bad

@@ -10,6 +10,8 @@ import concurrent.futures
 import csv
 import difflib
 import json
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -459,6 +461,52 @@ def test_workbook_inflating_past_the_bound_is_refused(
 
 
 # --- 17: huge cells and headers are echoed cut, kept whole as data -------------------------------------
+
+
+CELL_MB = 30
+MEASURE = """
+import sys
+from csvprep.cli import main
+
+def peak():  # this process's peak resident memory (ru_maxrss would count the parent's, from before exec)
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmHWM:"))
+
+warm, huge, command, *rest = sys.argv[1:]
+main([command, warm, *rest])  # the same run on a small file first: imports, thread pools, arenas
+before = peak()
+code = main([command, huge, *rest])
+print("grew", code, peak() - before)
+"""
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="VmHWM is Linux's")
+@pytest.mark.parametrize("command", ["check", "pack"])
+def test_a_huge_cell_costs_a_small_multiple_of_itself(tmp_path: Path, command: str) -> None:
+    """A 30 MB note (Description takes 32,000 characters): the run's peak memory grows by a few times the
+    cell, not by ten (it was: a read buffer doubled past the record, pyarrow's three copies, and the
+    engine's copies of the failing cell before its message was cut)."""
+    size = CELL_MB << 20
+    files = []
+    for name, cell in [("warm.csv", "x" * 40_000), ("huge.csv", "x" * size)]:
+        files.append(tmp_path / name)
+        with files[-1].open("w", encoding="utf-8") as f:
+            f.write("Last_Name,Email,Description\n" + "Ng,ng@example.com,ok\n" * 50)
+            f.write(f'Big,big@example.com,"{cell}"\n' + "Ho,ho@example.com,ok\n" * 50)
+    args = ["--module", "Contacts", "-q"]
+    if command == "pack":
+        args += ["--out", str(tmp_path / "out"), "--force"]
+    else:
+        args += ["-f", "json", "--output", str(tmp_path / "r.json")]
+    proc = subprocess.run(
+        [sys.executable, "-c", MEASURE, *map(str, files), command, *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    code, grew = map(int, proc.stdout.splitlines()[-1].split()[1:])
+    assert code == 1, proc.stderr  # the huge cell is too long: its row is an error
+    assert grew < 4 * size, f"peak memory grew by {grew / size:.1f}x the cell"
 
 
 @pytest.mark.usefixtures("big_cells")

@@ -10,6 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from csvprep import codes
+from csvprep.clip import MAX_ECHO
 from csvprep.engine.planning import Plan
 from csvprep.report import IssueBatch
 from csvprep.rules import Rule
@@ -69,6 +70,8 @@ class Found:
 
     @staticmethod
     def concat(parts: list[Found]) -> Found:
+        if len(parts) == 1:
+            return parts[0]  # no copy of its values (a huge cell's)
         return Found(
             np.concatenate([p.rows for p in parts]),
             np.concatenate([p.columns for p in parts]),
@@ -79,6 +82,8 @@ class Found:
         )
 
     def take(self, at: np.ndarray) -> Found:
+        if len(at) == len(self) and (at == np.arange(len(at))).all():
+            return self  # every cell, in order: no copy of the values
         return Found(
             self.rows[at],
             self.columns[at],
@@ -141,7 +146,7 @@ class Messages:
             return [code.render(**fixed)] * len(values)
         out = []
         for value in values:
-            text = memo.get((key, rule_index, value))
+            text = memo.get((key, rule_index, value)) if len(value) <= MAX_ECHO else None
             if text is None:
                 fields = {"value": value, **fixed}
                 if detail is not None:
@@ -149,7 +154,8 @@ class Messages:
                 text = code.render(**fields)
                 if len(memo) >= MESSAGE_MEMO:
                     memo.clear()
-                memo[(key, rule_index, value)] = text
+                if len(value) <= MAX_ECHO:  # a long value seldom repeats, and the memo would keep it whole
+                    memo[(key, rule_index, value)] = text
             out.append(text)
         return out
 
@@ -192,12 +198,18 @@ class Messages:
             texts: list[str] = []
             index = np.empty(len(order), dtype=np.int32)
             for at, key, cross, rule in parts:
-                group = values.take(pa.array(at))
+                # One group of all the issues in order (a huge cell's batch): the values, not a copy.
+                whole = len(at) == len(values) and (at == np.arange(len(at))).all()
+                group = values if whole else values.take(pa.array(at))
                 if cross != NO_CROSS_ROW:
                     index[at] = np.arange(len(texts), len(texts) + len(at))
                     texts.extend(
                         self._of_cross_row(key, CrossRow(cross), group.to_pylist(), first[at].tolist())
                     )
+                    continue
+                if len(group) == 1:  # nothing to share: a huge cell is not copied into a dictionary
+                    index[at] = len(texts)
+                    texts.extend(self._of_rule(key, rule, group.to_pylist()))
                     continue
                 enc = group.dictionary_encode()
                 index[at] = enc.indices.to_numpy(zero_copy_only=False) + len(texts)

@@ -200,7 +200,8 @@ def _column_failures(
     at = np.flatnonzero(suspect)
     if not len(at):
         return None
-    sub = arr.take(pa_arrow.array(at))
+    # Every cell a suspect (a one-row batch of a huge record): the column itself, not a copy of it.
+    sub = arr if len(at) == len(arr) else arr.take(pa_arrow.array(at))
     first = np.full(len(at), -1, dtype=np.int64)
     # Every rule sees all the suspects (rules are cell by cell): cheaper than re-slicing per rule.
     for n in range(len(rules) - 1, skip - 1, -1):
@@ -208,4 +209,4 @@ def _column_failures(
     bad = first >= 0
     if not bad.any():
         return None
-    return at[bad], first[bad], strings(sub.filter(pa_arrow.array(bad)))
+    return at[bad], first[bad], strings(sub if bad.all() else sub.filter(pa_arrow.array(bad)))

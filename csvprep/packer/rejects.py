@@ -15,7 +15,6 @@ quoted where needed, as the batches are); the rare malformed row by the ``csv`` 
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -82,15 +81,18 @@ class Rejects:
         cuts = np.flatnonzero(np.diff(in_frame.astype(np.int8))) + 1
         for a, b in zip([0, *cuts.tolist()], [*cuts.tolist(), len(rows)], strict=True):
             if in_frame[a]:
-                part = table.take(pa.array(pos[a:b]))
-                carried = batch.table.take(pa.array(pos[a:b])) if self.origins.carried else part
+                # Every row of the batch (a huge record's batch of one): the table itself, not a copy.
+                whole = b - a == table.num_rows and (pos[a:b] == np.arange(b - a)).all()
+                part = table if whole else table.take(pa.array(pos[a:b]))
+                if self.origins.carried:
+                    carried = batch.table if whole else batch.table.take(pa.array(pos[a:b]))
+                else:
+                    carried = part
                 origin, source = self.origins.of_table(carried, rows[a:b])
                 lead = [pc.cast(pa.array(origin), pa.string()), why[a:b], source]
                 cells = [neutralise(c) for c in part.columns]  # a quote before each formula-like cell
                 out = pa.Table.from_arrays([*lead, *cells], names=[*LEAD, *self.keys])
-                buf = io.BytesIO()
-                pcsv.write_csv(out, buf, CSV_OPTIONS)
-                self.fh.write(buf.getvalue())
+                pcsv.write_csv(out, self.fh, CSV_OPTIONS)  # straight to the file: no copy of a huge cell
             else:
                 for i in range(a, b):
                     m = malformed[int(rows[i])]

@@ -36,6 +36,18 @@ HEADER_SHOWN = 80
 """Characters of a broken header line shown in its error."""
 
 
+class _Cursor:
+    """Where a :class:`PhysicalLines` is: kept apart from it, so that its generator refers to this and
+    not to the object holding the generator (that cycle would keep a huge line alive until a GC pass)."""
+
+    __slots__ = ("eof", "pos", "row", "start")
+
+    def __init__(self, start: int) -> None:
+        self.pos = self.start = start
+        self.row = 0
+        self.eof = False
+
+
 class PhysicalLines:
     """The physical lines (``\\r\\n``, ``\\n`` or ``\\r`` ends kept) of ``f[start:end]``, decoded as UTF-8.
 
@@ -45,15 +57,30 @@ class PhysicalLines:
     """
 
     def __init__(self, f: IO[bytes], start: int, end: int, name: str, chunk: int = LINE_CHUNK) -> None:
-        self.pos = self.start = start
-        self.row = 0
-        self.eof = False
+        self._at = _Cursor(start)
         # A generator, not a __next__ method: the csv reader pulls a million lines through it.
-        self._lines = self._generate(f, start, end, name, chunk)
+        self._lines = _generate(self._at, f, start, end, name, chunk)
+
+    @property
+    def pos(self) -> int:
+        return self._at.pos
+
+    @property
+    def start(self) -> int:
+        return self._at.start
+
+    @property
+    def row(self) -> int:
+        return self._at.row
+
+    @property
+    def eof(self) -> bool:
+        return self._at.eof
 
     def mark(self, row: int) -> None:
         """A new record (spreadsheet ``row``) starts with the next line."""
-        self.row, self.eof, self.start = row, False, self.pos
+        at = self._at
+        at.row, at.eof, at.start = row, False, at.pos
 
     def __iter__(self) -> Iterator[str]:
         return self._lines
@@ -61,35 +88,50 @@ class PhysicalLines:
     def __next__(self) -> str:
         return next(self._lines)
 
-    def _generate(self, f: IO[bytes], start: int, end: int, name: str, chunk: int) -> Iterator[str]:
-        read_pos = pos = start
-        carry = b""
-        while read_pos < end or carry:
-            lines: list[bytes] = []
-            if read_pos < end:
-                f.seek(read_pos)
-                data = f.read(min(chunk, end - read_pos))
-                if not data:
-                    raise changed(name)  # the file ends before the end it had when it was opened
-                read_pos += len(data)
-                lines = (carry + data).splitlines(keepends=True)
-                carry = b""
-                if read_pos < end and lines:
-                    last = lines[-1]
-                    # An unfinished line, or a CR whose LF may be the first byte of the next chunk.
-                    if not last.endswith(b"\n"):
-                        carry = lines.pop()
-            else:
-                lines, carry = [carry], b""
-            for line in lines:
-                try:
-                    text = line.decode("utf-8")
-                except UnicodeDecodeError as e:
-                    raise undecodable(name, "UTF-8", pos + e.start, line[e.start :], self.row) from None
-                pos += len(line)
-                self.pos = pos
-                yield text
-        self.eof = True
+
+def _generate(at: _Cursor, f: IO[bytes], start: int, end: int, name: str, chunk: int) -> Iterator[str]:
+    """The lines of :class:`PhysicalLines`, ``at`` kept up to date.
+
+    A line longer than a chunk (a 50 MB header) is gathered from its chunks once, not re-joined per chunk,
+    and no line is held here once handed out.
+    """
+    read_pos = pos = start
+    pending: list[bytes] = []  # the chunks of a line not finished yet
+    while read_pos < end or pending:
+        lines: list[bytes] = []
+        if read_pos < end:
+            f.seek(read_pos)
+            data = f.read(min(chunk, end - read_pos))
+            if not data:
+                raise changed(name)  # the file ends before the end it had when it was opened
+            read_pos += len(data)
+            if read_pos < end and b"\n" not in data and b"\r" not in data[:-1]:
+                pending.append(data)  # no line ends in this chunk (a CR at its end may begin a CR LF)
+                continue
+            pending.append(data)
+            joined = b"".join(pending) if len(pending) > 1 else data
+            pending.clear()
+            del data
+            lines = joined.splitlines(keepends=True)
+            del joined
+            # An unfinished line, or a CR whose LF may be the first byte of the next chunk.
+            if read_pos < end and lines and not lines[-1].endswith(b"\n"):
+                pending.append(lines.pop())
+        else:
+            lines = [b"".join(pending)]
+            pending.clear()
+        lines.reverse()  # handed out by pop(): the list lets go of each line as it goes
+        while lines:
+            line = lines.pop()
+            try:
+                text = [line.decode("utf-8")]
+            except UnicodeDecodeError as e:
+                raise undecodable(name, "UTF-8", pos + e.start, line[e.start :], at.row) from None
+            pos += len(line)
+            at.pos = pos
+            del line
+            yield text.pop()  # nothing of the line stays here while the reader works on it
+    at.eof = True
 
 
 def next_record(reader: Iterator[list[str]]) -> list[str] | None:

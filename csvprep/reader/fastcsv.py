@@ -23,7 +23,15 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 
 from csvprep.reader.exactcsv import exact_batches
-from csvprep.reader.scan import MisplacedQuote, piece_ends, quote_fits, record_end
+from csvprep.reader.longrecord import parse_record
+from csvprep.reader.scan import (
+    MisplacedQuote,
+    last_record_end,
+    piece_ends,
+    quote_fits,
+    quotes_well_placed,
+    record_end,
+)
 from csvprep.reader.source import CsvData, check_unchanged, read_at
 from csvprep.reader.table import Batch
 
@@ -78,22 +86,44 @@ def _fast_then_exact(
 
 def slices(
     src: CsvData, block_bytes: int, piece_bytes: int, fits: np.ndarray
-) -> Iterator[tuple[int, np.ndarray, list[tuple[int, int]]]]:
+) -> Iterator[tuple[int, np.ndarray, list[tuple[int, int]], bool]]:
     """Slices of whole records of about ``block_bytes``, read from the file: each as its offset (from
-    ``src.start``), its bytes and its record-aligned pieces (start, end in those bytes)."""
+    ``src.start``), its bytes, its record-aligned pieces (start, end in those bytes) and whether it is one
+    record longer than a block (:mod:`csvprep.reader.longrecord` splits it).
+
+    A record longer than a block is found by a scan in chunks and read once, alone: memory is about the
+    record's size, never a buffer doubled past it.
+    """
     target = min(piece_bytes, block_bytes)
     total = src.end - src.start
-    pos, want = 0, block_bytes
+    pos = 0
     while pos < total:
-        size = min(want, total - pos)
+        size = min(block_bytes, total - pos)
         data = read_at(src.file, src.start + pos, size, src.name)
-        pieces = list(piece_ends(data, target, fits, last=pos + size >= total))
-        if not pieces:
-            want *= 2  # a record longer than the buffer
+        last = pos + size >= total
+        pieces = list(piece_ends(data, target, fits, last=last))
+        if pieces:
+            yield pos, data, pieces, False
+            pos += pieces[-1][1]
             continue
-        yield pos, data, pieces
-        pos += pieces[-1][1]
-        want = block_bytes
+        # The block ends inside a record: deliver the records before it, then that record alone.
+        before = last_record_end(data, size if last else size - 1)
+        if before:
+            if quotes_well_placed(data, fits, 0, before) != 0:
+                raise MisplacedQuote
+            yield pos, data, [(0, before)], False
+            pos += before
+            continue
+        del data, pieces
+        end = record_end(src, 1, begin=pos)
+        stop = total if end is None else end - src.start
+        # One byte more where the file goes on: piece_ends reads it as look-ahead (is a CR followed by LF?).
+        data = read_at(src.file, src.start + pos, min(stop + 1, total) - pos, src.name)
+        pieces = list(piece_ends(data, target, fits, last=stop >= total))
+        if len(pieces) != 1 or pieces[0][1] != stop - pos:
+            raise MisplacedQuote  # the scan and the placement check disagree: the exact parser decides
+        yield pos, data, pieces, True
+        pos = stop
 
 
 class _Slice:
@@ -169,7 +199,17 @@ def fast_tables(
     trim = _heap_trimmer()
     pool = executor or ThreadPoolExecutor(max_workers=pa.cpu_count(), thread_name_prefix="csvprep-parse")
 
-    def start(begin: int, data: np.ndarray, pieces: list[tuple[int, int]]) -> _Slice:
+    def read_long(whole: pa.Buffer, piece: tuple[int, int]) -> pa.Table:
+        cells = parse_record(whole, *piece, src.delimiter, len(src.keys))
+        for cell in cells:
+            _check_utf8(cell.buffers()[2])
+        return pa.table([c.view(pa.string()) for c in cells], names=src.keys)
+
+    def start(begin: int, data: np.ndarray, pieces: list[tuple[int, int]], long: bool) -> _Slice:
+        if long:
+            (piece,) = pieces
+            alone = pool.submit(read_long, pa.py_buffer(data), piece)
+            return _Slice(begin + piece[1], [], alone)
         parse_piece = functools.partial(read, pa.py_buffer(data))
         futures = [pool.submit(parse_piece, piece) for piece in pieces[:-1]]
         joined = pool.submit(_last_then_join, parse_piece, pieces[-1], futures, join)
@@ -187,8 +227,9 @@ def fast_tables(
     try:
         try:
             # Slice N+1 is started before slice N is delivered: it parses while N is judged downstream.
-            for begin, data, pieces in slices(src, block_bytes, piece_bytes, quote_fits(src.delimiter)):
-                job = start(begin, data, pieces)
+            for begin, data, pieces, long in slices(src, block_bytes, piece_bytes, quote_fits(src.delimiter)):
+                job = start(begin, data, pieces, long)
+                del data  # the slice's parse holds what it needs
                 if pending is not None:
                     done, pending = pending, job
                     yield from finish(done)

@@ -18,6 +18,8 @@ SCAN_CHUNK = 1 << 20
 """Bytes scanned by one vectorised step (cache-sized)."""
 END_WINDOW = 1 << 16
 """Bytes first searched for a record end after a cut (doubled while a quoted cell spans it)."""
+MAX_WINDOW = 4 * SCAN_CHUNK
+"""The most bytes one step of that search covers (its temporaries are a few times the window)."""
 
 
 class MisplacedQuote(Exception):
@@ -83,8 +85,18 @@ def _record_end_after(data: np.ndarray, at: int, odd: int, limit: int) -> int | 
         ends, odd = record_ends(data, look, hi, odd)
         if len(ends):
             return look + int(ends[0])
-        look, window = hi, window * 2
+        look, window = hi, min(window * 2, MAX_WINDOW)
     return None
+
+
+def last_record_end(data: np.ndarray, limit: int, chunk: int = SCAN_CHUNK) -> int:
+    """Just after the last record that ends in ``data[:limit]`` (which starts on a record), or 0."""
+    last = odd = 0
+    for s in range(0, limit, chunk):
+        ends, odd = record_ends(data, s, min(s + chunk, limit), odd)
+        if len(ends):
+            last = s + int(ends[-1])
+    return last
 
 
 def piece_ends(data: np.ndarray, target: int, fits: np.ndarray, last: bool) -> Iterator[tuple[int, int]]:
@@ -124,14 +136,15 @@ def piece_ends(data: np.ndarray, target: int, fits: np.ndarray, last: bool) -> I
         pos = end
 
 
-def record_end(src: CsvData, records: int, chunk: int = SCAN_CHUNK) -> int | None:
-    """The byte offset just after the first ``records`` records, for data whose quotes are well placed;
-    None when the data holds fewer records."""
+def record_end(src: CsvData, records: int, chunk: int = SCAN_CHUNK, begin: int = 0) -> int | None:
+    """The byte offset just after the first ``records`` records from ``begin`` (an offset from
+    ``src.start`` where a record starts), for data whose quotes are well placed; None when the data
+    holds fewer records. Memory is a chunk, whatever the records' length."""
     if records <= 0:
-        return src.start
+        return src.start + begin
     n = src.end - src.start
     odd = seen = 0
-    for s in range(0, n, chunk):
+    for s in range(begin, n, chunk):
         hi = min(s + chunk, n)
         # One byte more than the chunk where the data goes on: is a CR at its end followed by LF?
         data = read_at(src.file, src.start + s, min(hi + 1, n) - s, src.name)

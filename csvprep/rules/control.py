@@ -69,9 +69,22 @@ def _has_wide_control(raw: np.ndarray) -> bool:
     return bool(len(ef)) and bool(((raw[ef + 1] == 0xBB) & (raw[ef + 2] == 0xBF)).any())
 
 
+SCAN_BYTES = 1 << 22
+"""Bytes of a column looked at by one step of :func:`has_control`: its temporaries stay this small
+however large a cell is (a 100 MB note)."""
+_LEAD_SPAN = 2
+"""Bytes after a lead byte that :func:`_has_wide_control` reads: the steps overlap by that much."""
+
+
 def has_control(arr: pa.Array) -> bool:
     """Whether any cell holds a control character (one pass over the column's bytes)."""
     _, raw = string_bytes(arr)
+    return any(
+        _bytes_have_control(raw[s : s + SCAN_BYTES + _LEAD_SPAN]) for s in range(0, len(raw), SCAN_BYTES)
+    )
+
+
+def _bytes_have_control(raw: np.ndarray) -> bool:
     # Most columns hold no byte below 0x20 at all; only those that do (line breaks, tabs) are scanned.
     if ((raw < 0x20).any() or (raw == 0x7F).any()) and raw.tobytes().translate(None, _C0_FREE):
         return True

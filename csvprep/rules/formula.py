@@ -84,7 +84,10 @@ def _rewrite(
     pick: Callable[[pa.Array], np.ndarray],
     fix: Callable[[pa.Array], pa.Array],
 ) -> pa.Array:
-    col = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    if isinstance(arr, pa.ChunkedArray):  # one chunk is taken as it is: combining would copy it
+        col = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    else:
+        col = arr
     if not pa.types.is_string(col.type) and not pa.types.is_large_string(col.type):
         return col
     at = pick(col)
