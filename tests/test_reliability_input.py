@@ -235,8 +235,28 @@ def test_endless_pipe_stops_at_the_spool_cap(
     finally:
         os.close(r)
         t.join(timeout=10)
-    assert code == 2 and "more than 4,194,304 bytes" in err and "save the data to a file" in err
+    assert code == 2 and "more than 4,194,304 bytes" in err and "save the data" in err
     assert not t.is_alive()
+
+
+@pytest.mark.parametrize("route", ["gz file", "gz file object", "file object"])
+def test_gzip_bombs_and_file_objects_stop_at_the_spool_cap(
+    tmp_path: Path, schema: Path, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
+    import gzip
+    import io
+
+    from csvprep.reader import source
+
+    monkeypatch.setattr(source, "MAX_SPOOL_BYTES", 1 << 20)  # the real cap is 4 GiB
+    data = text(PLAIN).encode() + b"Ng,Paris\r\n" * 200_000  # 2.2 MB: gzip makes ~10 KB of it
+    src: object = tmp_path / "in.csv.gz"
+    if route == "gz file":
+        (tmp_path / "in.csv.gz").write_bytes(gzip.compress(data))
+    else:
+        src = io.BytesIO(gzip.compress(data) if route == "gz file object" else data)
+    with pytest.raises(InputError, match="more than 1,048,576 bytes"):
+        csvprep.check(src, schema=csvprep.load_schema(schema, module="Tests"))  # type: ignore[arg-type]
 
 
 def test_a_device_is_refused(schema: Path, capsys: pytest.CaptureFixture[str]) -> None:

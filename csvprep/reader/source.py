@@ -3,7 +3,8 @@
 A regular file is read in place. A pipe (``csvprep check <(...)``, ``/dev/stdin``, a named FIFO) can be
 read only once, front to back, while csvprep seeks: it is copied into a temporary file first. A named
 FIFO is opened without waiting for a writer, so a FIFO that nothing writes to is an error, not a hang; a
-pipe that gives more than :data:`MAX_SPOOL_BYTES` (an endless one, ``yes a, |``) is an error, not a full disk.
+pipe (or a gzip file's contents) larger than :data:`MAX_SPOOL_BYTES` (an endless ``yes a, |``, a gzip
+bomb) is an error, not a full disk.
 Devices and sockets are refused. Reads are positioned reads into buffers (never a memory map: a mapped
 page of a file truncated meanwhile kills the process with SIGBUS); a read that comes back short, or a
 file whose size or modification time moved while it was read, is :func:`changed`.
@@ -18,6 +19,7 @@ import os
 import stat
 import tempfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TypeGuard
@@ -28,8 +30,9 @@ from csvprep.errors import InputError, UsageError
 
 SPOOL_CHUNK = 1 << 20
 MAX_SPOOL_BYTES = 4 << 30
-"""The most a pipe may give (4 GiB, 160 of Zoho's 25 MB batches): it is copied to a temporary file first,
-and an endless pipe must not fill the disk. A larger input is read from a file, with no such bound."""
+"""The most a pipe, a file object or a gzip file's contents may be (4 GiB, 160 of Zoho's 25 MB batches):
+each is copied to a temporary file first, and an endless pipe or a gzip bomb must not fill the disk. A
+larger input is read from a (decompressed) file, with no such bound."""
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 """POSIX only; Windows has no FIFOs to open."""
 
@@ -127,6 +130,20 @@ def open_input(p: Path) -> Opened:
     return Opened(f, signature(f))
 
 
+def _copy(read: Callable[[int], bytes], spool: IO[bytes], digest: Any, what: str) -> None:
+    """Copy a stream into ``spool`` (and ``digest``, when given) up to :data:`MAX_SPOOL_BYTES`; beyond
+    that an InputError that begins with ``what``."""
+    while chunk := read(SPOOL_CHUNK):
+        if digest is not None:
+            digest.update(chunk)
+        spool.write(chunk)
+        if spool.tell() > MAX_SPOOL_BYTES:
+            raise InputError(
+                f"{what} more than {MAX_SPOOL_BYTES:,} bytes, the most csvprep copies into a temporary "
+                "file: save the data (decompressed) to a file and pass the file"
+            )
+
+
 def _spool(p: Path) -> Opened:
     """A pipe's bytes in a temporary file (deleted when closed), and their sha256."""
     try:
@@ -140,14 +157,7 @@ def _spool(p: Path) -> Opened:
         with open(fd, "rb", buffering=0, closefd=True) as pipe:
             if _NONBLOCK:
                 os.set_blocking(fd, True)  # now wait for the data of a writer that is there (EOF if none)
-            while chunk := pipe.read(SPOOL_CHUNK):
-                digest.update(chunk)
-                spool.write(chunk)
-                if spool.tell() > MAX_SPOOL_BYTES:
-                    raise InputError(
-                        f"{p} is a pipe that gave more than {MAX_SPOOL_BYTES:,} bytes, the most csvprep "
-                        "copies from a pipe: save the data to a file and pass the file"
-                    )
+            _copy(pipe.read, spool, digest, f"{p} is a pipe that gave")
         if not spool.tell():
             raise InputError(
                 f"{p} is a pipe that gave no data (empty, or no program writes to it): pass a CSV file, "
@@ -184,8 +194,10 @@ def _gunzip(src: IO[bytes], name: str) -> IO[bytes]:
     out = tempfile.TemporaryFile(prefix="csvprep-gz-")  # noqa: SIM115 - returned to the caller
     try:
         with gzip.GzipFile(fileobj=src, mode="rb") as z:
-            while chunk := z.read(SPOOL_CHUNK):
-                out.write(chunk)
+            _copy(z.read, out, None, f"{name} is a gzip file that inflates to")
+    except InputError:
+        out.close()
+        raise
     except (OSError, EOFError, zlib.error) as e:
         out.close()
         raise InputError(f"{name} is not a readable gzip file: {e}") from None
@@ -209,9 +221,7 @@ def open_stream(f: IO[Any], name: str) -> Opened:
     digest = hashlib.sha256()
     spool = tempfile.TemporaryFile(prefix="csvprep-stream-")  # noqa: SIM115 - returned to the caller
     try:
-        while chunk := f.read(SPOOL_CHUNK):
-            digest.update(chunk)
-            spool.write(chunk)
+        _copy(f.read, spool, digest, f"{name} is a file object that gave")
         spool.seek(0)
         if spool.read(len(GZIP_MAGIC)) == GZIP_MAGIC:
             spool.seek(0)
