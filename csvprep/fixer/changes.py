@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from csvprep.fixer.cells import Change
+from csvprep.reader.exactcsv import unlimited
 
 LOG_HEADER = ("row", "column", "before", "after", "rule")
 LOG_SUFFIX = ".changes.csv"
@@ -50,7 +51,7 @@ class ChangeLog:
             return
         self._spill.flush()
         self._spill.seek(0)
-        for row, position, before, after in csv.reader(self._spill):
+        for row, position, before, after in unlimited(csv.reader(self._spill)):  # a cell of any size
             yield int(row), int(position), before, after
 
     def close(self) -> None:

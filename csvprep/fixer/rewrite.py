@@ -116,7 +116,9 @@ def _record_ends(f: BinaryIO, start: int, end: int, name: str) -> Iterator[tuple
 
 
 def _one_record(raw: bytes, delimiter: str, width: int) -> list[str]:
-    fields = next(csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), delimiter=delimiter), [])
+    fields = exactcsv.next_record(
+        csv.reader(io.StringIO(raw.decode("utf-8"), newline=""), delimiter=delimiter)
+    )
     return fields or [""] * width
 
 
