@@ -115,8 +115,7 @@ def check_table(
     sizer = None if p.blocked else RowSizer(p, column_sets(p))
     with Run(table, p) as run:
         loop = BatchLoop(run, builder, sizer, progress, goods=False)
-        for _ in loop:
-            pass
+        loop.judge_all()
     return builder.finish(loop.rows, run_source(table, job, p.notes, p), index)
 
 

@@ -3,7 +3,7 @@ collect the issues, report progress. ``check`` reads only the issues; ``pack`` a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,7 @@ def good_table(judged: Judged, keys: Sequence[str]) -> tuple[pa.Table, np.ndarra
 
 
 class BatchLoop:
-    """Iterate to judge a run's table batch by batch; ``rows`` counts the records judged so far."""
+    """Judge a run's table batch by batch (:meth:`judge_all`); ``rows`` counts the records judged so far."""
 
     def __init__(
         self,
@@ -56,7 +56,12 @@ class BatchLoop:
         self.goods = goods
         self.rows = 0
 
-    def __iter__(self) -> Iterator[Sorted]:
+    def judge_all(self, handle: Callable[[Sorted], object] | None = None) -> None:
+        """Judge every batch, collect its issues and hand it to ``handle`` (``pack`` packs its good rows).
+
+        Handed on, not iterated: a caller's ``for`` variable would hold each batch (~20 MB at the default
+        slice) while the next one is judged and reported.
+        """
         keys = [c.key for c in self.run.plan.mapped]
         for judged in self.run.judged():
             good = good_rows = None
@@ -68,11 +73,16 @@ class BatchLoop:
                 if sized is not judged:  # a row no batch can hold is now a row error
                     judged = sized
                     good, good_rows = good_table(judged, keys)
+                del sized
             self.rows += judged.batch.records
             self.builder.add(judged.issues)
-            yield Sorted(judged, good, good_rows)
+            done = judged.batch.bytes_done
+            if handle is not None:
+                handle(Sorted(judged, good, good_rows))
+            # Nothing of this batch stays referenced while the next one is read, judged and reported.
+            del judged, good, good_rows
             if self.progress is not None:
-                self.progress(self.rows, judged.batch.bytes_done)
+                self.progress(self.rows, done)
 
 
 def run_source(table: Table, job: Job, notes: Sequence[str] = (), plan: Plan | None = None) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import csv
 import json
 import re
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from csvprep import api, reader
 from csvprep.engine import Plan, Validator, plan, readahead
 from csvprep.engine.keyset import SeenKeys
 from csvprep.reader import open_csv, scan
-from csvprep.report import Issue, Report
+from csvprep.report import Issue, IssueBatch, Report
 from csvprep.rules import has_control
 
 TINY = 4096  # bytes per pyarrow block: a few dozen records per batch
@@ -244,6 +245,39 @@ def test_progress_reports_rows_and_bytes_as_it_goes(generated: tuple[Path, datag
     assert [r for r, _ in seen] == sorted(r for r, _ in seen)
     assert [b for _, b in seen] == sorted(b for _, b in seen)
     assert seen[-1] == (truth.rows, path.stat().st_size)
+
+
+def test_a_batch_is_freed_once_judged(generated: tuple[Path, datagen.Truth]) -> None:
+    """Memory holds a few batches, not the file: when a batch's issues are reported, the batches before it
+    are freed (a batch is ~20 MB at the default slice)."""
+    path, _ = generated
+    table = open_csv(path, block_bytes=TINY)
+    read: list[tuple[int, weakref.ref[pa.Table]]] = []  # each batch's last row, and its table
+    batches = table.batches
+
+    def tracked() -> Iterator[reader.Batch]:
+        try:
+            for batch in batches:
+                read.append((int(batch.rows[-1]), weakref.ref(batch.table)))
+                yield batch
+                del batch
+        finally:
+            batches.close()  # type: ignore[attr-defined]
+
+    held: list[int] = []
+
+    class Sink:
+        def write(self, issues: IssueBatch) -> None:
+            first = int(issues.rows.min())
+            held.extend(last for last, table in read if last < first and table() is not None)
+
+        def close(self, summary: object) -> None:
+            pass
+
+    table.batches = tracked()
+    report = api.check_table(table, api.make_job(schema=f"{path}.fields.json"), sinks=[Sink()])
+    assert len(read) > 100 and report.summary.errors > 0
+    assert held == []
 
 
 def test_readahead_keeps_order_and_surfaces_errors() -> None:

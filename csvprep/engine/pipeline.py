@@ -59,19 +59,25 @@ def judge(table: Table, validator: Validator) -> Generator[Judged, None, None]:
 
 def _verdicts(ahead: Iterator[tuple[Batch, Prepared]], validator: Validator, width: int) -> Iterator[Judged]:
     for batch, prepared in ahead:
-        issues = validator.validate(batch, prepared)
-        if batch.bad:
-            issues = with_bad_cells(issues, batch, validator.plan)
+        yield _verdict(batch, prepared, validator, width)
+        del batch, prepared  # not held while the next batch is awaited
+
+
+def _verdict(batch: Batch, prepared: Prepared, validator: Validator, width: int) -> Judged:
+    """One batch judged: its cells' and cross-row issues, and its malformed rows as row issues."""
+    issues = validator.validate(batch, prepared)
+    if batch.bad:
+        issues = with_bad_cells(issues, batch, validator.plan)
+    if batch.malformed:
+        extra = IssueBatch.from_issues(_malformed_issues(batch.malformed, width))
+        issues = IssueBatch.concat([issues, extra]) if len(issues) else extra
+    if len(issues):
+        error_rows = np.unique(issues.rows[issues.is_error])
         if batch.malformed:
-            extra = IssueBatch.from_issues(_malformed_issues(batch.malformed, width))
-            issues = IssueBatch.concat([issues, extra]) if len(issues) else extra
-        if len(issues):
-            error_rows = np.unique(issues.rows[issues.is_error])
-            if batch.malformed:
-                error_rows = np.setdiff1d(error_rows, [m.row for m in batch.malformed])
-        else:
-            error_rows = np.array([], dtype=np.int64)
-        yield Judged(batch, issues, error_rows)
+            error_rows = np.setdiff1d(error_rows, [m.row for m in batch.malformed])
+    else:
+        error_rows = np.array([], dtype=np.int64)
+    return Judged(batch, issues, error_rows)
 
 
 def _malformed_issues(rows: Sequence[MalformedRow], width: int) -> list[Issue]:
@@ -105,6 +111,7 @@ def _prepared(batches: Iterator[Batch], validator: Validator) -> Iterator[tuple[
     try:
         for batch in batches:
             yield batch, validator.prepare(batch)
+            del batch  # not held while the next batch is read
     finally:
         _close(batches)
 
@@ -144,6 +151,7 @@ def readahead(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
             for x in items:
                 if not put(x):
                     break
+                del x  # not held while the next item is produced
         except BaseException as e:  # noqa: BLE001 - handed to the consumer, which re-raises it
             put(_Failed(e))
             return
@@ -162,6 +170,7 @@ def readahead(items: Iterator[T], depth: int = 2) -> Generator[T, None, None]:
             if isinstance(x, _Failed):
                 raise x.error
             yield x  # type: ignore[misc]
+            del x  # not held while the next item is awaited
     finally:
         stop.set()
         worker.join()

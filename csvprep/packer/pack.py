@@ -15,6 +15,7 @@ leaves no half-written batch set.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -30,7 +31,7 @@ from csvprep.codes import Severity
 from csvprep.engine import Plan, Run, plan
 from csvprep.engine.formats import detect_formats
 from csvprep.errors import OutputError, UsageError
-from csvprep.judging import BatchLoop, good_table, plan_formats, run_source
+from csvprep.judging import BatchLoop, Sorted, good_table, plan_formats, run_source
 from csvprep.options import (
     DEFAULT_COMPRESSION,
     MAX_CSV_BYTES,
@@ -230,17 +231,7 @@ def _pack(
         with Run(table, p) as run:
             facts = _input_facts(source, table, run)
             loop = BatchLoop(run, builder, sizer, progress)
-            for batch in loop:
-                judged = batch.judged
-                bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)
-                if batch.good is None or batch.good_rows is None:  # blocked: every row is rejected
-                    bad = np.union1d(bad, judged.batch.rows)
-                else:
-                    batcher.add(batch.good, batch.good_rows)
-                    if origins.carried:
-                        whole = good_table(judged, judged.batch.table.column_names)[0]
-                        origins.add_packed(whole, batch.good_rows)
-                rejects.write(judged, bad)
+            loop.judge_all(functools.partial(_pack_batch, batcher, rejects, origins))
         batches = tuple(batcher.finish())
         rejects.close()
         index = source.index if is_dataframe(source) else None  # labels the report's rows
@@ -278,6 +269,20 @@ def _pack(
             staging.discard()
     paths = PackPaths(out, out / MANIFEST, out / REJECTS)
     return PackResult(batches, totals, report, paths, p.blocked)
+
+
+def _pack_batch(batcher: Batcher, rejects: Rejects, origins: Origins, batch: Sorted) -> None:
+    """Pack a judged batch's good rows; its other rows go to the rejects file."""
+    judged = batch.judged
+    bad = np.union1d(judged.error_rows, [m.row for m in judged.batch.malformed]).astype(np.int64)
+    if batch.good is None or batch.good_rows is None:  # blocked: every row is rejected
+        bad = np.union1d(bad, judged.batch.rows)
+    else:
+        batcher.add(batch.good, batch.good_rows)
+        if origins.carried:
+            whole = good_table(judged, judged.batch.table.column_names)[0]
+            origins.add_packed(whole, batch.good_rows)
+    rejects.write(judged, bad)
 
 
 def _source_name(source: Source, table: Table) -> str:

@@ -76,8 +76,9 @@ def _fast_then_exact(
     try:
         for part, pos in fast_tables(src, block_bytes, piece_bytes, executor):
             rows = np.arange(delivered + 2, delivered + 2 + part.num_rows, dtype=np.int64)
-            yield Batch(part, rows, bytes_done=int(pos * src.scale))
             delivered += part.num_rows
+            yield Batch(part, rows, bytes_done=int(pos * src.scale))
+            del part, rows  # not held while the next slice is parsed
     except (pa.ArrowException, MisplacedQuote):
         # A misplaced quote, a ragged row, a cell larger than a block or a byte that is not UTF-8: the
         # exact parser goes on after the records delivered (found by a scan: their quotes are well placed).
