@@ -144,7 +144,7 @@ _ALL: tuple[Code, ...] = (
         "key-column-missing",
         "No key column for update",
         E,
-        "{operation} needs the key column '{column}' to find each record; add it or pass --find-by",
+        "{operation} needs the key column '{column}' to find each record; add it or pass find_by=",
         "MANDATORY_NOT_FOUND",
         file_level=True,
     ),

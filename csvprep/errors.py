@@ -16,7 +16,7 @@ class InputError(CsvprepError):
 
 
 class UsageError(CsvprepError):
-    """The options do not fit together (for example --find-by with a field that does not exist)."""
+    """The options do not fit together (for example find_by= naming a field that does not exist)."""
 
 
 class OutputError(CsvprepError):

@@ -133,6 +133,50 @@ def test_library_errors_name_parameters_and_the_command_names_flags(
     assert "error: --sheet does not apply to a CSV file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("content", "given", "library", "command"),
+    [
+        (b"Last_Name;Email\nDoe;a@b.co\n", {"delimiter": ";"}, "(delimiter=)", "(--delimiter)"),
+        (
+            "Last_Name,Email\nDoe,a@b.co\n".encode("cp1252"),
+            {"encoding": "cp1252"},
+            "read as cp1252 (encoding=)",
+            "read as cp1252 (--encoding)",
+        ),
+        (
+            "Last_Name,Email\nNée,a@b.co\n".encode("utf-16-le"),
+            {},
+            "Pass encoding= to override",
+            "Pass --encoding to override",
+        ),
+        (
+            b"Last_Name,Email\nDoe,a@b.co\n",
+            {"operation": "update"},
+            "add it or pass find_by=",
+            "add it or pass --find-by",
+        ),
+    ],
+)
+def test_report_texts_name_parameters_and_the_table_names_flags(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    content: bytes,
+    given: dict[str, str],
+    library: str,
+    command: str,
+) -> None:
+    """Reader notes and file-level messages use the library's words; the command's table shows flags."""
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    report = csvprep.check(path, module="Contacts", **given)  # type: ignore[arg-type]
+    texts = [*report.summary.source.get("notes", []), *(i.message for i in report.issues)]
+    assert any(library in t for t in texts) and not any("--" in t for t in texts)
+    flags = {"delimiter": "--delimiter", "encoding": "--encoding", "operation": "-o"}
+    args = [a for name, value in given.items() for a in (flags[name], value)]
+    main(["check", str(path), "-m", "Contacts", "-q", *args])
+    assert command in capsys.readouterr().out
+
+
 def test_console_script_exit_code_for_errors() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "csvprep.cli", "check", str(EXAMPLE), "-m", "Contacts", "-q", "-f", "json"],

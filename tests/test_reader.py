@@ -88,7 +88,7 @@ LEGACY = (
 def test_cp1252_is_detected_and_named(tmp_path: Path) -> None:
     table, rows, _ = both(write(tmp_path, LEGACY.encode("cp1252")))
     assert table.encoding == "cp1252"
-    assert any("cp1252" in n and "--encoding" in n for n in table.notes)
+    assert any("cp1252" in n and "encoding=" in n and "--" not in n for n in table.notes)
     assert rows[3][2] == "Größe und Qualität sind wichtig für unsere Kunden – 5 €"
 
 

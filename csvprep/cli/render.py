@@ -57,7 +57,7 @@ def pack_summary(file: Path, result: PackResult) -> None:
         click.echo(f"  note: {printable(with_flags(note))}")
     for issue in result.report.issues:
         if issue.row is None:
-            click.echo(f"  {issue.severity}: {issue.code}: {printable(issue.message)}")
+            click.echo(f"  {issue.severity}: {issue.code}: {printable(with_flags(issue.message))}")
     if result.blocked:
         click.echo("  no batch written: Zoho would refuse every job of this file (see the errors above)")
     batches = f"{t.batches:,} batch" + ("" if t.batches == 1 else "es")

@@ -70,7 +70,9 @@ def render_report(report: Report, console: Console, show: int = SHOW_ISSUES) -> 
                 line.append(" · ")
                 line.append(_text(f"'{value}'", "dim"))
             console.print(line)
-            console.print(Padding(_text(i.message, style), (0, 0, 0, 2)))
+            # A file-level message may name a parameter (find_by=): a shell user reads its flag.
+            message = i.message if i.row is not None else with_flags(i.message)
+            console.print(Padding(_text(message, style), (0, 0, 0, 2)))
     verdict = (
         f"[green]OK[/green]: {s.rows_read:,} rows, no errors"
         if report.ok

@@ -94,11 +94,11 @@ def open_csv(
         lines = exactcsv.PhysicalLines(data, start, data_size, name)
         lines.mark(1)
         first = next(lines, "").rstrip("\r\n")
-        how = "--delimiter" if delim_opt else "detected from the header"
+        how = "delimiter=" if delim_opt else "detected from the header"
         directive = SEP_LINE.fullmatch(first)
         if directive:
             start = lines.pos
-            how = "--delimiter" if delim_opt else "from Excel's sep= line"
+            how = "delimiter=" if delim_opt else "from Excel's sep= line"
             first = next(lines, "").rstrip("\r\n")
         delim = delim_opt or (directive.group(1) if directive else sniff_delimiter(first))
         header, body = exactcsv.header(

@@ -172,16 +172,16 @@ def detect(
             # A BOM of the named codec's family is skipped, never read as a character of the first header.
             family = enc in (bom_enc, bom_enc[:6]) or (enc == "utf-8" and bom_enc == "utf-8-sig")
             if head.startswith(mark) and family:
-                note = None if bom_enc == "utf-8-sig" else f"read as {bom_enc} (--encoding); {_OUT}"
+                note = None if bom_enc == "utf-8-sig" else f"read as {bom_enc} (encoding=); {_OUT}"
                 return Encoding(bom_enc, len(mark), note)
         if enc in ("utf-8", "utf-8-sig"):
             return Encoding("utf-8")
         if enc in ("utf-16", "utf-32"):
             # Without a BOM Python's codec would take the machine's byte order; the file's is found instead.
             order = _byte_order(head, enc)
-            note = f"read as {order} (--encoding {enc}; no byte-order mark, byte order from the text); {_OUT}"
+            note = f"read as {order} (encoding='{enc}'; no byte-order mark, byte order from the text); {_OUT}"
             return Encoding(order, 0, note)
-        return Encoding(enc, 0, f"read as {enc} (--encoding); {_OUT}")
+        return Encoding(enc, 0, f"read as {enc} (encoding=); {_OUT}")
     for mark, enc in _BOMS:
         if head.startswith(mark):
             note = None if enc == "utf-8-sig" else f"read as {enc.upper()} (byte-order mark); {_OUT}"
@@ -191,7 +191,7 @@ def detect(
         return Encoding(
             utf16,
             0,
-            f"read as {utf16.upper()} (no byte-order mark; detected); {_OUT}. Pass --encoding to override",
+            f"read as {utf16.upper()} (no byte-order mark; detected); {_OUT}. Pass encoding= to override",
         )
     what = binary_kind(head, delimiter)
     if what:
@@ -232,7 +232,7 @@ def _legacy(head: bytes, name: str) -> Encoding:
             "encoding=, for example encoding='cp1252' for a Windows Excel export"
         )
     return Encoding(
-        enc, 0, f"read as {enc} (detected: not UTF-8); {_OUT}. Pass --encoding if accented letters look wrong"
+        enc, 0, f"read as {enc} (detected: not UTF-8); {_OUT}. Pass encoding= if accented letters look wrong"
     )
 
 
