@@ -33,7 +33,8 @@ from python_calamine import CalamineError, CalamineWorkbook
 from csvprep.errors import InputError, UsageError
 from csvprep.reader.encoding import OLE_MAGIC, ZIP_MAGIC
 from csvprep.reader.formulas import Uncached, uncached_formulas
-from csvprep.reader.sheetsize import check_workbook
+from csvprep.reader.sheetsize import check_workbook, column_letters
+from csvprep.reader.source import stat_input
 from csvprep.reader.table import Batch, BatchBuilder, Table, unique_keys
 from csvprep.reader.values import float_text
 
@@ -63,15 +64,6 @@ def _cells(n: int) -> str:
     return f"{n} cell" if n == 1 else f"{n} cells"
 
 
-def _column_letter(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
 def cell_text(v: object, conv: Converted, row: int = 0, col: int = 0) -> str:
     """A cell value as the text a person sees (and Zoho accepts)."""
     if isinstance(v, str):
@@ -90,7 +82,7 @@ def cell_text(v: object, conv: Converted, row: int = 0, col: int = 0) -> str:
         if abs(v) >= 10**EXACT_DIGITS:
             conv.lossy_numbers += 1
             if len(conv.lossy_cells) < LOSSY_SHOWN:
-                conv.lossy_cells.append(f"{_column_letter(col)}{row}")
+                conv.lossy_cells.append(f"{column_letters(col + 1)}{row}")
             return f"{v:.{EXACT_DIGITS}G}"
         return float_text(v)
     if isinstance(v, dt.datetime):
@@ -233,12 +225,7 @@ def open_spreadsheet(
 ) -> Table:
     """Open a sheet of an Excel (or OpenDocument) workbook: cells as the text a person sees in them."""
     p = Path(path)
-    try:
-        st = p.stat()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {p}") from None
-    except OSError as e:
-        raise InputError(f"cannot read {p}: {e.strerror}") from None
+    st = stat_input(p)
     if not stat.S_ISREG(st.st_mode):
         # A workbook is read by seeking in its ZIP: a pipe or device cannot be, and a FIFO would block.
         raise InputError(f"{p} is not a regular file: save the workbook as a file and pass that")

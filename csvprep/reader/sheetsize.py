@@ -40,7 +40,8 @@ def _column_number(letters: bytes) -> int:
     return n
 
 
-def _column_letters(n: int) -> str:
+def column_letters(n: int) -> str:
+    """Excel's name of the ``n``-th column (1 → A, 27 → AA)."""
     s = ""
     while n:
         n, r = divmod(n - 1, 26)
@@ -115,7 +116,7 @@ def _check_extent(zf: zipfile.ZipFile, part: str, path: Path, title: str) -> Non
             if rows.size * cols.size > MAX_CELLS:
                 break
     if rows.size * cols.size > MAX_CELLS:
-        last = f"{_column_letters(cols.last)}{rows.last}"
+        last = f"{column_letters(cols.last)}{rows.last}"
         raise InputError(
             f"{path}: sheet '{title}' spans {rows.size:,} rows x {cols.size:,} columns (its cells reach "
             f"{last}); csvprep reads at most {MAX_CELLS:,} cells from a workbook: delete the stray cells "

@@ -108,15 +108,20 @@ def _pread(f: IO[bytes], size: int, pos: int) -> bytes:
     return f.read(size)
 
 
-def open_input(p: Path) -> Opened:
-    """Open ``p`` for reading: a regular file as it is, a pipe copied to a temporary file."""
-    name = str(p)
+def stat_input(p: Path) -> os.stat_result:
+    """The status of an input file, or the one line of why it cannot be read."""
     try:
-        mode = os.stat(p).st_mode
+        return os.stat(p)
     except FileNotFoundError:
         raise InputError(f"file not found: {p}") from None
     except OSError as e:
         raise InputError(f"cannot read {p}: {e.strerror}") from None
+
+
+def open_input(p: Path) -> Opened:
+    """Open ``p`` for reading: a regular file as it is, a pipe copied to a temporary file."""
+    name = str(p)
+    mode = stat_input(p).st_mode
     if stat.S_ISDIR(mode):
         raise InputError(f"{p} is a directory, not a CSV file")
     if stat.S_ISFIFO(mode):
