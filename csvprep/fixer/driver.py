@@ -139,8 +139,7 @@ def fix_job(
         fixing = replace(table, batches=_fixed(table.batches, fixer, changes, cells))
         with Run(fixing, p) as run:
             loop = BatchLoop(run, builder, sizer, progress, goods=False)
-            for _ in loop:
-                pass
+            loop.judge_all()
         if fixed_out is not None and original is not None:
             fixed_out.flush()
             binary: BinaryIO = fixed_out.buffer  # type: ignore[attr-defined]
