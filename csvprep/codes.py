@@ -389,8 +389,8 @@ _ALL: tuple[Code, ...] = (
         "naive-datetime",
         "Date-time without a time zone",
         E,
-        "a date-time without a time zone: Zoho needs the UTC offset. Localize the column "
-        "(Series.dt.tz_localize) or pass tz='+05:30' (your offset)",
+        "a date-time without a time zone (Excel keeps none; a naive timestamp has none): Zoho needs the "
+        "UTC offset. Pass tz='+05:30' (your offset), or localize the column (Series.dt.tz_localize)",
         "INVALID_DATA",
     ),
     Code(

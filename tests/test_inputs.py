@@ -148,7 +148,7 @@ FRAME = pd.DataFrame({"Last_Name": ["Ng"]})
             "^encoding= and sheet= do not apply to a DataFrame",
         ),
         (lambda: EXAMPLE, {"sheet": "S"}, "^sheet= does not apply to a CSV file"),
-        (lambda: EXAMPLE, {"tz": "+05:30"}, "^tz= does not apply to a file"),
+        (lambda: EXAMPLE, {"tz": "+05:30"}, "^tz= does not apply to a CSV file"),
         (lambda: io.BytesIO(DATA), {"sheet": "S"}, "^sheet= does not apply to a file object"),
         (lambda: io.BytesIO(DATA), {"tz": "+01:00"}, "^tz= does not apply to a file object"),
         (lambda: 42, {}, "^source must be a file path .*, not int 42$"),

@@ -140,7 +140,7 @@ def test_check_and_pack_an_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[st
     doc = json.loads((tmp_path / "r.json").read_text())
     found = {(i["row"], i["column"], i["code"]) for i in doc["issues"]}
     assert found == {
-        (3, "Follow_Up", "invalid-datetime"),  # Excel keeps no UTC offset
+        (3, "Follow_Up", "naive-datetime"),  # Excel keeps no UTC offset
         (4, "Last_Name", "required-empty"),
         (5, "Account_Id", "scientific-notation"),  # Excel lost the digits of a 19-digit number
     }
@@ -154,3 +154,38 @@ def test_check_and_pack_an_xlsx(tmp_path: Path, capsys: pytest.CaptureFixture[st
     ]
     assert main(["check", str(p), *base, "--sheet", "Nope"]) == 2
     assert "its sheets are: Contacts, Notes" in capsys.readouterr().err
+
+
+def test_workbook_date_times_follow_the_field_and_tz(tmp_path: Path) -> None:
+    """The conversion of typed frames: a midnight date-time in a date field is its date; a date-time
+    takes tz= (Excel stores none); a row of FALSE and 0 cells is a row, not a blank one."""
+    rows: list[list[object]] = [
+        HEADER,
+        ["Ng", None, None, None, dt.datetime(1990, 1, 5), dt.datetime(2024, 5, 1, 13, 4, 5), True, 1.5],
+        ["Li", None, None, None, dt.datetime(1990, 1, 5, 9, 30), None, False, 0],
+        [None, None, None, None, None, None, False, 0],
+    ]
+    p = workbook(tmp_path / "c.xlsx", rows, extra=False)
+    schema = tmp_path / "fields.json"
+    schema.write_text(json.dumps({"fields": FIELDS}))
+    base = ["--schema", str(schema), "--module", "Tests", "-q", "-f", "json"]
+
+    def found(*extra: str) -> set[tuple[int, str, str]]:
+        out = tmp_path / "r.json"
+        main(["check", str(p), *base, *extra, "--output", str(out)])
+        doc = json.loads(out.read_text())
+        assert doc["summary"]["rows_read"] == 3
+        return {(i["row"], i["column"], i["code"]) for i in doc["issues"]}
+
+    assert found() == {
+        (2, "Follow_Up", "naive-datetime"),
+        (3, "Date_of_Birth", "date-has-time"),
+        (4, "Last_Name", "required-empty"),
+    }
+    assert found("--tz", "+05:30") == {
+        (3, "Date_of_Birth", "date-has-time"),
+        (4, "Last_Name", "required-empty"),
+    }
+    table, cells_read, _ = cells(p, tz="+05:30")
+    assert cells_read[4] == ["", "", "", "", "", "", "false", "0"]
+    assert any("tz=+05:30" in n for n in table.notes)

@@ -107,6 +107,7 @@ def job_options(fn: F) -> F:
         click.option("--encoding", help="Input encoding (default: detected)."),
         click.option("--delimiter", help="Input delimiter (default: detected from the header)."),
         click.option("--sheet", help="Sheet of an .xlsx input (default: the first)."),
+        click.option("--tz", help="UTC offset (+05:30) of a workbook's date-times, which have none."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
     ]
     for opt in reversed(options):
@@ -141,7 +142,7 @@ def _job(given: dict[str, Any]) -> Job:
 
 def _read(given: dict[str, Any]) -> ReadOptions:
     """How the flags say to read the input."""
-    return ReadOptions(given["encoding"], given["delimiter"], given["sheet"])
+    return ReadOptions(given["encoding"], given["delimiter"], given["sheet"], given["tz"])
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -29,18 +29,20 @@ def open_table(
     encoding: str | None = None,
     delimiter: str | None = None,
     sheet: str | None = None,
+    tz: str | None = None,
     executor: Executor | None = None,
 ) -> Table:
     """Open any supported input: a CSV file (a path, a ``.gz``, a binary file object), an Excel workbook,
     a pandas DataFrame or an Arrow table or stream.
 
-    ``options`` says how (or the keywords ``encoding``, ``delimiter`` and ``sheet``, one or the other);
+    ``options`` says how (or the keywords ``encoding``, ``delimiter``, ``sheet`` and ``tz``, one or the
+    other);
     ``executor``: a thread pool for the CSV fast path to parse on, owned by the caller (see
     :func:`csvprep.reader.open_csv`). Close the table (or read its batches to the end) to release it.
     """
     if options is None:
-        options = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet)
-    elif (encoding, delimiter, sheet) != (None, None, None):
+        options = ReadOptions(encoding=encoding, delimiter=delimiter, sheet=sheet, tz=tz)
+    elif (encoding, delimiter, sheet, tz) != (None, None, None, None):
         raise UsageError("pass the read options either as options= or as keywords, not both")
     if not isinstance(source, (str, os.PathLike)):
         if is_dataframe(source) or is_arrow_stream(source):
@@ -49,9 +51,7 @@ def open_table(
                 open_frame(source, tz=options.tz) if is_dataframe(source) else open_arrow(source, options.tz)
             )
         if is_file_object(source):
-            options.refuse(
-                "a file object (read as CSV; tz= is for DataFrames and Arrow tables)", "sheet", "tz"
-            )
+            options.refuse("a file object (read as CSV; tz= is for typed values)", "sheet", "tz")
             name = getattr(source, "name", None)
             name = name if isinstance(name, str) and name else "<stream>"
             opened = open_stream(source, name)
@@ -63,17 +63,16 @@ def open_table(
             "DataFrame or an Arrow table"
         )
     p = Path(source)
-    options.refuse("a file (its values are text; tz= is for DataFrames and Arrow tables)", "tz")
     if p.suffix.lower() == ".gz":
-        options.refuse("a .gz file (read as CSV)", "sheet")
+        options.refuse("a .gz file (read as CSV; tz= is for typed values)", "sheet", "tz")
         opened = open_gzip(p)
         return open_csv(
             p, encoding=options.encoding, delimiter=options.delimiter, executor=executor, opened=opened
         )
     if is_spreadsheet(p):
         options.refuse("a workbook (.xlsx, .xls, .ods)", "encoding", "delimiter")
-        return open_spreadsheet(p, options.sheet)
-    options.refuse("a CSV file (only workbooks have sheets)", "sheet")
+        return open_spreadsheet(p, options.sheet, tz=options.tz)
+    options.refuse("a CSV file (its values are text; sheet= and tz= are for workbooks)", "sheet", "tz")
     try:
         table = open_csv(p, encoding=options.encoding, delimiter=options.delimiter, executor=executor)
         if p.suffix.lower() in EXTENSIONS:

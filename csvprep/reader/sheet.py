@@ -9,12 +9,13 @@ https://www.zoho.com/crm/developer/docs/api/v7/bulk-write/create-job.html):
 - a number beyond Excel's 15 significant digits was stored by Excel as floating point and its last digits
   are gone: it is written as Excel shows it (``4.15086800000114E+18``) so the check flags it, and a note
   says to format such columns as Text (IDs and phone numbers typed as text stay exact);
-- a date becomes ``yyyy-MM-dd``; a date-time ``yyyy-MM-ddTHH:mm:ss`` (no UTC offset: Zoho needs one, and
-  the check says so); a time ``HH:mm:ss``; TRUE/FALSE become ``true``/``false``.
+- a date becomes ``yyyy-MM-dd``; a date-time (Excel keeps no time zone) the date of a midnight in a date
+  field, else ``yyyy-MM-ddTHH:mm:ss`` with the offset ``tz=`` declares (without one, a date-time field
+  says it needs one); a time ``HH:mm:ss``; TRUE/FALSE become ``true``/``false``.
 
-The number rules are :mod:`csvprep.reader.values`' (the conversion of typed frames), but for Excel's own
-15 significant digits; a sheet's cells are converted one by one, as calamine hands them over row by row,
-and without the field's type (a workbook's date-time cell is not localised: Excel stores no time zone).
+Only what is Excel's own (its 15 digits, durations) is made text here; every other cell goes, column by
+column, through :mod:`csvprep.reader.values`, the conversion of typed frames, once the engine has said
+which field each column goes to.
 """
 
 from __future__ import annotations
@@ -24,10 +25,13 @@ import datetime as dt
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import numpy as np
+import pyarrow as pa
 from python_calamine import CalamineError, CalamineWorkbook
 
 from csvprep.errors import InputError, UsageError
@@ -35,8 +39,8 @@ from csvprep.reader.encoding import OLE_MAGIC, ZIP_MAGIC
 from csvprep.reader.formulas import Uncached, uncached_formulas
 from csvprep.reader.sheetsize import check_workbook, column_letters
 from csvprep.reader.source import stat_input
-from csvprep.reader.table import Batch, BatchBuilder, Table, unique_keys
-from csvprep.reader.values import float_text
+from csvprep.reader.table import Batch, BatchBuilder, Table, empty_table, unique_keys
+from csvprep.reader.values import Typing, float_text, objects_to_text
 
 EXTENSIONS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 EXACT_DIGITS = 15
@@ -99,6 +103,20 @@ def cell_text(v: object, conv: Converted, row: int = 0, col: int = 0) -> str:
     return str(v)
 
 
+def _typed_cell(v: object, conv: Converted, row: int, col: int) -> object:
+    """A cell that is not text, as the typed conversion takes it: what only Excel knows (its 15 digits, a
+    duration) becomes text here; the rest stays typed (counted for the notes)."""
+    if v is None:
+        return ""
+    if (isinstance(v, float) and abs(v) >= 10**EXACT_DIGITS) or isinstance(v, dt.timedelta):
+        return cell_text(v, conv, row, col)
+    if isinstance(v, dt.datetime):
+        conv.datetimes += 1
+    elif isinstance(v, dt.date):
+        conv.dates += 1
+    return v
+
+
 @dataclass
 class Sheet:
     """An opened sheet: its name, the header's sheet row, the header, and its data rows as text."""
@@ -106,13 +124,13 @@ class Sheet:
     name: str
     header_row: int
     header: list[str]
-    rows: Iterator[tuple[int, list[str]]]
+    rows: Iterator[tuple[int, list[object]]]
     height: int
     converted: Converted
     sheets: list[str]
 
-    def notes(self) -> list[str]:
-        """What a person should know about how the sheet was read."""
+    def notes(self, tz: str | None = None) -> list[str]:
+        """What a person should know about how the sheet was read (``tz``: the declared offset)."""
         c = self.converted
         out = [
             f"read sheet '{self.name}'"
@@ -121,9 +139,10 @@ class Sheet:
         if c.dates:
             out.append(f"Excel dates written as yyyy-MM-dd ({_cells(c.dates)})")
         if c.datetimes:
+            offset = f"with the UTC offset tz={tz}" if tz else "without the UTC offset Zoho needs (pass tz=)"
             out.append(
-                f"Excel date-times written as yyyy-MM-ddTHH:mm:ss, without the UTC offset Zoho needs, "
-                f"e.g. +05:30 ({_cells(c.datetimes)})"
+                f"Excel date-times ({_cells(c.datetimes)}), which have no time zone: a midnight one in a "
+                f"date field is its date; others are written as yyyy-MM-ddTHH:mm:ss {offset}"
             )
         if c.lossy_numbers:
             out.append(
@@ -182,27 +201,61 @@ def open_sheet(path: str | os.PathLike[str], sheet: str | None = None) -> Sheet:
         raise InputError(f"{name}: sheet '{title}' is empty: a Bulk Write CSV needs a header row")
     conv.dates = conv.datetimes = 0
 
-    def rows() -> Iterator[tuple[int, list[str]]]:
+    def rows() -> Iterator[tuple[int, list[object]]]:
         for r, raw in it:
-            # Most cells are text already: only the others go through cell_text.
+            # Most cells are text already: only the others are looked at.
             yield (
                 r,
-                [v if type(v) is str else cell_text(v, conv, r, first_col + j) for j, v in enumerate(raw)],
+                [v if type(v) is str else _typed_cell(v, conv, r, first_col + j) for j, v in enumerate(raw)],
             )
 
     return Sheet(title, header_row, header, rows(), ws.height, conv, names)
 
 
-def _sheet_batches(sheet: Sheet, keys: list[str], size: int, batch_rows: int) -> Iterator[Batch]:
+class _TypedBuilder(BatchBuilder):
+    """Rows of typed cells, made text column by column (:mod:`csvprep.reader.values`) when taken."""
+
+    def __init__(self, keys: list[str], size: int, typing: Typing) -> None:
+        super().__init__(keys, size)
+        self.typing = typing
+        self.cells: list[object] = []
+
+    def add(
+        self, row: int, fields: list[Any], code: str | None, details: Mapping[str, str] | None = None
+    ) -> None:
+        if code is None:
+            self.rows.append(row)
+            self.cells.extend(fields)
+        else:  # a malformed row goes to rejects.csv as the text a person sees
+            super().add(row, [cell_text(v, Converted()) for v in fields], code, details)
+
+    def take(self, bytes_done: int) -> Batch | None:
+        if not self.rows and not self.bad:
+            return None
+        width, kinds = len(self.keys), self.typing.kinds
+        cols = [
+            objects_to_text(self.cells[j::width], None, key, kinds.get(key, "text"), self.typing)
+            for j, key in enumerate(self.keys)
+        ]
+        table = pa.table([c.text for c in cols], names=self.keys) if self.rows else empty_table(self.keys)
+        bad = tuple(b for c in cols for b in c.bad)
+        batch = Batch(table, np.array(self.rows, dtype=np.int64), tuple(self.bad), bytes_done, bad)
+        self.rows, self.cells, self.bad = [], [], []
+        return batch
+
+
+def _sheet_batches(
+    sheet: Sheet, keys: list[str], size: int, batch_rows: int, typing: Typing
+) -> Iterator[Batch]:
     width = len(keys)
-    builder = BatchBuilder(keys, batch_rows)
+    builder = _TypedBuilder(keys, batch_rows, typing)
     blank: list[int] = []
     done = 0
     for row, cells in sheet.rows:
         done += 1
         while len(cells) > width and cells[-1] == "":
             cells.pop()
-        if not any(cells):
+        if all(c == "" for c in cells):  # FALSE and 0 are values: not any(cells) would drop them
             blank.append(row)  # kept only if a non-blank row follows (trailing blank rows are no records)
             continue
         for r in blank:
@@ -221,7 +274,10 @@ def _sheet_batches(sheet: Sheet, keys: list[str], size: int, batch_rows: int) ->
 
 
 def open_spreadsheet(
-    path: str | os.PathLike[str], sheet: str | None = None, batch_rows: int = SHEET_BATCH_ROWS
+    path: str | os.PathLike[str],
+    sheet: str | None = None,
+    batch_rows: int = SHEET_BATCH_ROWS,
+    tz: str | None = None,
 ) -> Table:
     """Open a sheet of an Excel (or OpenDocument) workbook: cells as the text a person sees in them."""
     p = Path(path)
@@ -234,14 +290,23 @@ def open_spreadsheet(
         raise InputError(f"{p} is empty")
     sh = open_sheet(p, sheet)
     keys = unique_keys(sh.header)
-    table = Table(header=sh.header, batches=iter(()), encoding="xlsx", delimiter="-", size=size, name=str(p))
+    typing = Typing(tz)
+    table = Table(
+        header=sh.header,
+        batches=iter(()),
+        encoding="xlsx",
+        delimiter="-",
+        size=size,
+        name=str(p),
+        typing=typing,
+    )
 
     def batches() -> Iterator[Batch]:
-        yield from _sheet_batches(sh, keys, size, batch_rows)
-        table.notes[:] = sh.notes()
+        yield from _sheet_batches(sh, keys, size, batch_rows, typing)
+        table.notes[:] = sh.notes(tz) + typing.notes()
 
     table.batches = batches()
-    table.notes = sh.notes()
+    table.notes = sh.notes(tz)
     return table
 
 

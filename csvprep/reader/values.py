@@ -202,14 +202,14 @@ def _lists(arr: pa.Array, key: str, kind: Kind, typing: Typing, bad: list[BadCel
 
 
 def objects_to_text(
-    values: Sequence[object] | np.ndarray, missing: np.ndarray, key: str, kind: Kind, typing: Typing
+    values: Sequence[object] | np.ndarray, missing: np.ndarray | None, key: str, kind: Kind, typing: Typing
 ) -> Text:
     """A column of Python objects of mixed types (one Arrow cannot type as a whole): each type's cells go
     through :func:`to_text` together, so every cell follows the same rules as in a typed column."""
     out: list[str] = [""] * len(values)
     groups: dict[tuple[type, str], list[int]] = {}
     for i, v in enumerate(values):
-        if missing[i]:
+        if v is None or (missing is not None and missing[i]):
             continue
         if type(v) is str:
             out[i] = v
