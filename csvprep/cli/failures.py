@@ -27,7 +27,6 @@ FLAGS = {
     "encoding": "--encoding",
     "delimiter": "--delimiter",
     "sheet": "--sheet",
-    "tz": "--tz",
     "out_dir": "--out",
     "max_rows": "--max-rows",
     "max_zip_bytes": "--max-zip-bytes",
