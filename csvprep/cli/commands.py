@@ -38,6 +38,7 @@ from csvprep.packer.pack import pack_job
 from csvprep.packer.zipstream import MAX_32
 from csvprep.printable import printable
 from csvprep.reader import ReadOptions
+from csvprep.reader.sheet import is_spreadsheet
 from csvprep.reconcile import results as match_results
 from csvprep.schema import shipped_modules
 
@@ -107,7 +108,7 @@ def job_options(fn: F) -> F:
         click.option("--encoding", help="Input encoding (default: detected)."),
         click.option("--delimiter", help="Input delimiter (default: detected from the header)."),
         click.option("--sheet", help="Sheet of an .xlsx input (default: the first)."),
-        click.option("--tz", help="UTC offset (+05:30) of a workbook's date-times, which have none."),
+        click.option("--tz", help="UTC offset (+05:30) of date-times that have none (workbook cells; fix)."),
         click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
     ]
     for opt in reversed(options):
@@ -262,7 +263,6 @@ def pack(file: Path, out_dir: Path, quiet: bool, **given: Any) -> int:
 @click.option(
     "--date-order", type=click.Choice(DATE_ORDERS), help="Day/month order of dates both orders fit."
 )
-@click.option("--tz", help="UTC offset (±HH:MM) of date-times written without one.")
 @click.option("--only", help="Run only these rules (comma-separated; see the README's table).")
 @click.option("--decimal-comma", is_flag=True, help="Numbers are written 1.234,50.")
 @click.option("--dry-run", is_flag=True, help="Write only the changes log, not the fixed file.")
@@ -278,7 +278,8 @@ def fix(file: Path, out_file: Path, quiet: bool, **given: Any) -> int:
             _source(file),
             out_file,
             _job(given),
-            _read(given),
+            # A workbook's date-times take the offset as they are read; a CSV's text is repaired with it.
+            _read(given if is_spreadsheet(file) else {**given, "tz": None}),
             options,
             dry_run=given["dry_run"],
             keep=PACK_KEEPS,
