@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 import csvprep
 from csvprep.cli import main
-from csvprep.fixer import read_log
+from csvprep.fixer import log_path, read_log
 from csvprep.fixer.registry import RULES, markdown_table
 from tests.conftest import REPO, field, schema_of
 
@@ -429,3 +429,13 @@ def test_numeric_dates_read_as_dateutil_reads_them(value: str, order: Any) -> No
 
     options = FixOptions(date_order=order)
     assert _read(value, options) == _read(value, options, fast=False)
+
+
+def test_the_command_line_tz_on_a_workbook_logs_what_the_library_logs(tmp_path: Path) -> None:
+    lib = csvprep.fix(FIXTURES / "leads-messy.xlsx", tmp_path / "lib.csv", module="Leads", tz="+01:00")
+    cli = tmp_path / "cli.csv"
+    workbook = str(FIXTURES / "leads-messy.xlsx")
+    assert main(["fix", workbook, "-m", "Leads", "--out", str(cli), "--tz", "+01:00", "-q"]) == lib.exit_code
+    assert cli.read_bytes() == (tmp_path / "lib.csv").read_bytes()
+    assert read_log(log_path(cli)) == read_log(lib.log)
+    assert lib.changes["datetimes"] == 3

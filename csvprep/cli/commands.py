@@ -38,7 +38,6 @@ from csvprep.packer.pack import pack_job
 from csvprep.packer.zipstream import MAX_32
 from csvprep.printable import printable
 from csvprep.reader import ReadOptions
-from csvprep.reader.sheet import is_spreadsheet
 from csvprep.reconcile import results as match_results
 from csvprep.schema import shipped_modules
 
@@ -278,8 +277,8 @@ def fix(file: Path, out_file: Path, quiet: bool, **given: Any) -> int:
             _source(file),
             out_file,
             _job(given),
-            # A workbook's date-times take the offset as they are read; a CSV's text is repaired with it.
-            _read(given if is_spreadsheet(file) else {**given, "tz": None}),
+            # fix's --tz is a repair, logged like any other (as fix's tz=): cells are read as they are.
+            _read({**given, "tz": None}),
             options,
             dry_run=given["dry_run"],
             keep=PACK_KEEPS,
